@@ -171,3 +171,21 @@ def make_credit_code(region: str, org_body: str, registration: str = "11") -> st
     org = org_body + org_check_char(org_body)
     first17 = registration + region + org
     return first17 + credit_check_char(first17)
+
+
+def region_prefix(code: str) -> str:
+    """The prefix shared by a region and every region beneath it.
+
+    440000 (a province) -> "44"; 440100 (a city) -> "4401"; 440118 -> "440118";
+    440118101000 (a township) -> "440118101".
+    """
+    validate_region_code(code)
+    if len(code) == 12:
+        if code.endswith("000000"):
+            code = code[:6]
+        else:
+            return code[:9] if code.endswith("000") else code
+    for cut in (2, 4):
+        if code.endswith("00" * (3 - cut // 2)):
+            return code[:cut]
+    return code

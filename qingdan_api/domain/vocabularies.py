@@ -156,3 +156,9 @@ def label(name: str, code_or_key: str) -> str | None:
         if code_or_key in (term.code, term.key):
             return term.label
     return None
+
+
+# Code sets of national standards are stored by code ("01"); our own sets by English key.
+STORED_BY_KEY = frozenset(
+    {"power-sources", "dispositions", "unit-kinds", "time-limit-units", "risk-levels"}
+)

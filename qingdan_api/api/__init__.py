@@ -1,0 +1,1 @@
+"""The HTTP layer: flask-smorest blueprints, schemas, errors and HTTP caching."""

@@ -1,0 +1,131 @@
+"""Public item endpoints: listing with filters and keyset paging, one item, its versions."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from ..domain.fields import ITEM_FIELDS, VERSION_FIELDS
+from ..models import ItemVersion
+from ..services import catalog
+from ..services.errors import InvalidArgument
+from ..services.records import public_record
+from .links import absolute, item_url, listing, unit_url
+from .paging import page_size
+from .schemas import ItemListingSchema, ItemQuery, ItemSchema, VersionListingSchema
+from .session import db_session
+
+blp = Blueprint(
+    "qingdan_items", __name__, description="Published items of the power and responsibility lists"
+)
+
+SUMMARY_FIELDS = (
+    "code",
+    "name",
+    "sub_item_name",
+    "category",
+    "level",
+    "unit",
+    "disposition",
+    "version",
+    "published_at",
+)
+SELECTABLE_FIELDS = frozenset(f.name for f in ITEM_FIELDS + VERSION_FIELDS)
+
+
+def parse_fields(raw: str | None) -> tuple[str, ...]:
+    if not raw:
+        return SUMMARY_FIELDS
+    chosen = tuple(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
+    unknown = [name for name in chosen if name not in SELECTABLE_FIELDS]
+    if unknown:
+        raise InvalidArgument("fields", f"unknown field(s): {', '.join(unknown)}; see @types/item")
+    return chosen
+
+
+def item_resource(version: ItemVersion, chosen: tuple[str, ...] | None = None) -> dict:
+    record = public_record(version)
+    if chosen is not None:
+        record = {name: record.get(name) for name in chosen}
+    if isinstance(record.get("unit"), dict):
+        record["unit"] = {**record["unit"], "@id": unit_url(record["unit"]["credit_code"])}
+    return {"@id": item_url(version.code), "@type": "item", **record}
+
+
+def filters_from(args: dict) -> catalog.ItemFilters:
+    return catalog.ItemFilters(
+        unit=args["unit"],
+        category=args["category"],
+        level=args["level"],
+        target=args["target"],
+        disposition=args["disposition"],
+        region=args["region"],
+        parent=args["parent"],
+        status=args["status"],
+    )
+
+
+@blp.route("/items", endpoint="list_items")
+class Items(MethodView):
+    @blp.arguments(ItemQuery, location="query", error_status_code=400, unknown=RAISE)
+    @blp.response(200, ItemListingSchema)
+    def get(self, args):
+        """List published items, filtered, sorted and paged by cursor."""
+        chosen = parse_fields(args["fields_"])
+        page = catalog.list_items(
+            db_session(),
+            filters_from(args),
+            sort=args["sort"],
+            limit=page_size(args["limit"]),
+            cursor=args["cursor"],
+        )
+        items = [item_resource(v, chosen) for v in page.rows]
+        return listing(page, items, args["sort"])
+
+
+@blp.route("/items/<string:code>", endpoint="get_item")
+class ItemResource(MethodView):
+    @blp.response(200, ItemSchema)
+    def get(self, code: str):
+        """The published version of one item (410 Gone when it was withdrawn)."""
+        return item_resource(catalog.get_item_version(db_session(), code))
+
+
+@blp.route("/items/<string:code>/@versions", endpoint="get_versions")
+class ItemVersions(MethodView):
+    @blp.response(200, VersionListingSchema)
+    def get(self, code: str):
+        """Every published version of an item, oldest first."""
+        versions = catalog.list_versions(db_session(), code)
+        items = [
+            {
+                "@id": absolute("qingdan_items.get_version", code=code, number=v.number),
+                "@type": "version",
+                "version": v.number,
+                "published_at": v.published_at.isoformat(),
+                "published_by": v.published_by,
+                "comment": v.comment,
+                "release_id": v.release_id,
+                "content_hash": v.content_hash,
+            }
+            for v in versions
+        ]
+        url = absolute("qingdan_items.get_versions", code=code)
+        return {
+            "@id": url,
+            "items": items,
+            "items_total": len(items),
+            "batching": {"@id": url, "first": url, "last": url},
+        }
+
+
+@blp.route("/items/<string:code>/@versions/<int:number>", endpoint="get_version")
+class ItemVersionResource(MethodView):
+    @blp.response(200, ItemSchema)
+    def get(self, code: str, number: int):
+        """One published version of an item, as it was published."""
+        version = catalog.get_version(db_session(), code, number)
+        resource = item_resource(version)
+        resource["@id"] = absolute("qingdan_items.get_version", code=code, number=number)
+        return resource

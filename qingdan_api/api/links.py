@@ -1,0 +1,47 @@
+"""Absolute URLs for `@id` and batching links."""
+
+from __future__ import annotations
+
+from flask import request, url_for
+
+from ..services.paging import Cursor, Page
+
+
+def absolute(endpoint: str, **values) -> str:
+    return url_for(endpoint, _external=True, **values)
+
+
+def item_url(code: str) -> str:
+    return absolute("qingdan_items.get_item", code=code)
+
+
+def unit_url(credit_code: str) -> str:
+    return absolute("qingdan_units.get_unit", credit_code=credit_code)
+
+
+def _with_cursor(cursor: str | None) -> str:
+    args = {k: v for k, v in request.args.items() if k != "cursor"}
+    if cursor:
+        args["cursor"] = cursor
+    return url_for(request.endpoint, _external=True, **(request.view_args or {}), **args)
+
+
+def batching(page: Page, sort: str, backwards: bool = True) -> dict[str, str]:
+    """Plone-style batching links; `last` is a cursor that reads backwards from the end."""
+    links = {"@id": _with_cursor(request.args.get("cursor")), "first": _with_cursor(None)}
+    if backwards:
+        links["last"] = _with_cursor(Cursor(sort, "before", None).encode())
+    if page.prev:
+        links["prev"] = _with_cursor(page.prev.encode())
+    if page.next:
+        links["next"] = _with_cursor(page.next.encode())
+    return links
+
+
+def listing(page: Page, items: list, sort: str, backwards: bool = True) -> dict:
+    return {
+        "@id": _with_cursor(request.args.get("cursor")),
+        "items": items,
+        "items_total": page.total,
+        "batching": batching(page, sort, backwards),
+    }

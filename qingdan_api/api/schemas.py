@@ -1,0 +1,201 @@
+"""Marshmallow schemas: the documented contract of every public response and query.
+
+The item schema is built from the field catalogue (domain/fields.py), so the OpenAPI
+document, `@types/item` and the stored record can never disagree about a field.
+"""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from ..domain import vocabularies as vocab
+from ..domain.fields import ITEM_FIELDS, VERSION_FIELDS, Field
+
+SCALARS = {
+    "string": fields.String,
+    "integer": fields.Integer,
+    "boolean": fields.Boolean,
+    "date": fields.String,
+    "datetime": fields.String,
+}
+
+
+def _marshmallow_field(spec: Field) -> fields.Field:
+    meta = {"title": spec.label, "description": spec.description or spec.label}
+    if spec.vocabulary:
+        meta["description"] += f" (code list: @vocabularies/{spec.vocabulary})"
+    if spec.type == "object":
+        nested = Schema.from_dict(
+            {m.name: _marshmallow_field(m) for m in spec.items},
+            name=f"Item{spec.name.title().replace('_', '')}",
+        )
+        return fields.Nested(nested, allow_none=True, metadata=meta)
+    if spec.type == "array":
+        if spec.items:
+            nested = Schema.from_dict(
+                {m.name: _marshmallow_field(m) for m in spec.items},
+                name=f"Item{spec.name.title().replace('_', '')}Entry",
+            )
+            return fields.List(fields.Nested(nested), metadata=meta)
+        return fields.List(fields.String(), metadata=meta)
+    return SCALARS[spec.type](allow_none=True, metadata=meta)
+
+
+class LinkedSchema(Schema):
+    id_ = fields.String(data_key="@id", attribute="@id", metadata={"description": "absolute URL"})
+    type_ = fields.String(data_key="@type", attribute="@type")
+
+
+ItemSchema = LinkedSchema.from_dict(
+    {spec.name: _marshmallow_field(spec) for spec in ITEM_FIELDS + VERSION_FIELDS},
+    name="Item",
+)
+ItemSchema.__doc__ = "One published version of an item: the full public record."
+
+
+class BatchingSchema(Schema):
+    id_ = fields.String(data_key="@id", attribute="@id")
+    first = fields.String()
+    prev = fields.String()
+    next = fields.String()
+    last = fields.String()
+
+
+class ListingSchema(LinkedSchema):
+    items_total = fields.Integer(metadata={"description": "items matching the filters"})
+    batching = fields.Nested(BatchingSchema)
+
+
+class ItemListingSchema(ListingSchema):
+    items = fields.List(fields.Nested(ItemSchema))
+
+
+class PagingQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    limit = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1),
+        metadata={"description": "page size; default 25, maximum 200 (QINGDAN_MAX_PAGE_SIZE)"},
+    )
+    cursor = fields.String(
+        load_default=None, metadata={"description": "opaque cursor from a batching link"}
+    )
+
+
+def _vocab_param(name: str) -> fields.String:
+    return fields.String(
+        load_default=None,
+        metadata={"description": f"code or key from @vocabularies/{name}"},
+    )
+
+
+class ItemQuery(PagingQuery):
+    unit = fields.String(load_default=None, metadata={"description": "unit credit code"})
+    category = _vocab_param("categories")
+    level = _vocab_param("levels")
+    target = _vocab_param("targets")
+    disposition = _vocab_param("dispositions")
+    region = fields.String(
+        load_default=None, metadata={"description": "region code; matches sub-regions too"}
+    )
+    parent = fields.String(
+        load_default=None, metadata={"description": "main item code: list its sub-items"}
+    )
+    status = fields.String(
+        load_default="active",
+        metadata={"description": "active (default), withdrawn, or all"},
+    )
+    sort = fields.String(
+        load_default="code",
+        metadata={"description": "code, name, published_at or category; prefix - to reverse"},
+    )
+    fields_ = fields.String(
+        data_key="fields",
+        load_default=None,
+        metadata={"description": "comma-separated fields to return (default: a summary)"},
+    )
+
+
+class UnitRefSchema(LinkedSchema):
+    credit_code = fields.String()
+    name = fields.String()
+
+
+class UnitSchema(LinkedSchema):
+    credit_code = fields.String(metadata={"title": "统一社会信用代码"})
+    name = fields.String(metadata={"title": "单位名称"})
+    kind = fields.String(metadata={"title": "单位类型", "description": "@vocabularies/unit-kinds"})
+    kind_label = fields.String()
+    nature = fields.String(metadata={"title": "实施主体性质"})
+    region_code = fields.String(metadata={"title": "行政区划代码"})
+    parent = fields.Nested(UnitRefSchema, allow_none=True)
+    zero_report = fields.Boolean(metadata={"title": "零报告"})
+    zero_report_reason = fields.String(allow_none=True)
+    items_total = fields.Integer()
+    item_counts = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "by category"}
+    )
+    items = fields.String(metadata={"description": "URL of this unit's published items"})
+
+
+class UnitListingSchema(ListingSchema):
+    items = fields.List(fields.Nested(UnitSchema))
+
+
+class UnitQuery(PagingQuery):
+    kind = fields.String(load_default=None, metadata={"description": "@vocabularies/unit-kinds"})
+    region = fields.String(load_default=None, metadata={"description": "region code prefix"})
+
+
+class VersionSummarySchema(LinkedSchema):
+    version = fields.Integer()
+    published_at = fields.String()
+    published_by = fields.String(allow_none=True)
+    comment = fields.String(allow_none=True)
+    release_id = fields.Integer(allow_none=True)
+    content_hash = fields.String()
+
+
+class VersionListingSchema(ListingSchema):
+    items = fields.List(fields.Nested(VersionSummarySchema))
+
+
+class TermSchema(Schema):
+    code = fields.String()
+    key = fields.String()
+    label = fields.String(metadata={"description": "Chinese label"})
+
+
+class VocabularySchema(LinkedSchema):
+    name = fields.String()
+    title = fields.String()
+    stored_as = fields.String(metadata={"description": "'code' or 'key': what records hold"})
+    items = fields.List(fields.Nested(TermSchema))
+    items_total = fields.Integer()
+
+
+class FieldSchema(Schema):
+    name = fields.String()
+    label = fields.String()
+    type = fields.String()
+    required = fields.Boolean()
+    vocabulary = fields.String(allow_none=True)
+    item_type = fields.String(allow_none=True)
+    members = fields.List(fields.Nested(lambda: FieldSchema()))
+
+
+class TypeSchema(LinkedSchema):
+    title = fields.String()
+    fields_ = fields.List(fields.Nested(FieldSchema), data_key="fields", attribute="fields")
+
+
+class ServiceRootSchema(LinkedSchema):
+    name = fields.String()
+    title = fields.String()
+    version = fields.String()
+    links = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+VOCABULARY_NAMES = tuple(vocab.VOCABULARIES)

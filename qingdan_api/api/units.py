@@ -1,0 +1,67 @@
+"""Public unit endpoints: the bodies that exercise powers, with their item counts."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from ..domain import vocabularies as vocab
+from ..services import units
+from .links import absolute, listing, unit_url
+from .paging import page_size
+from .schemas import UnitListingSchema, UnitQuery, UnitSchema
+from .session import db_session
+
+blp = Blueprint("qingdan_units", __name__, description="Units (实施主体) and their item counts")
+
+
+def unit_resource(summary: units.UnitSummary) -> dict:
+    unit = summary.unit
+    parent = unit.parent
+    return {
+        "@id": unit_url(unit.credit_code),
+        "@type": "unit",
+        "credit_code": unit.credit_code,
+        "name": unit.name,
+        "kind": unit.kind,
+        "kind_label": vocab.label("unit-kinds", unit.kind),
+        "nature": unit.nature,
+        "region_code": unit.region_code,
+        "parent": None
+        if parent is None
+        else {
+            "@id": unit_url(parent.credit_code),
+            "credit_code": parent.credit_code,
+            "name": parent.name,
+        },
+        "zero_report": unit.zero_report,
+        "zero_report_reason": unit.zero_report_reason,
+        "items_total": summary.items_total,
+        "item_counts": dict(sorted(summary.item_counts.items())),
+        "items": absolute("qingdan_items.list_items", unit=unit.credit_code),
+    }
+
+
+@blp.route("/units", endpoint="list_units")
+class Units(MethodView):
+    @blp.arguments(UnitQuery, location="query", error_status_code=400, unknown=RAISE)
+    @blp.response(200, UnitListingSchema)
+    def get(self, args):
+        """List units with their published item counts per category."""
+        page = units.list_units(
+            db_session(),
+            kind=args["kind"],
+            region=args["region"],
+            limit=page_size(args["limit"]),
+            cursor=args["cursor"],
+        )
+        return listing(page, [unit_resource(s) for s in page.rows], "credit_code", backwards=False)
+
+
+@blp.route("/units/<string:credit_code>", endpoint="get_unit")
+class UnitResource(MethodView):
+    @blp.response(200, UnitSchema)
+    def get(self, credit_code: str):
+        """One unit, its zero-report flag and its published item counts per category."""
+        return unit_resource(units.get_unit(db_session(), credit_code))

@@ -1,0 +1,39 @@
+"""Configuration: defaults, overridden by QINGDAN_* environment variables, then by code."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+# name -> (default, parser). Every key is also read from the environment under its name.
+SETTINGS: dict[str, tuple[Any, Any]] = {
+    "QINGDAN_INSTANCE": ("instance", str),
+    "QINGDAN_DATABASE_URL": (None, str),  # default: SQLite file in the instance folder
+    "QINGDAN_URL_PREFIX": ("/api", str),
+    "QINGDAN_SEARCH_BACKEND": ("sql", str),
+    "QINGDAN_ELASTICSEARCH_URL": (None, str),
+    "QINGDAN_ELASTICSEARCH_INDEX": ("qingdan-items", str),
+    "QINGDAN_PAGE_SIZE": (25, int),
+    "QINGDAN_MAX_PAGE_SIZE": (200, int),
+    "QINGDAN_CACHE_MAX_AGE": (60, int),
+    "QINGDAN_CORS_ORIGINS": ("*", str),
+    "QINGDAN_SQL_ECHO": (False, lambda v: str(v).lower() in ("1", "true", "yes")),
+}
+
+
+def from_environ(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Settings with their defaults, overridden by the environment."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for name, (default, parse) in SETTINGS.items():
+        raw = environ.get(name)
+        values[name] = default if raw in (None, "") else parse(raw)
+    return values
+
+
+def database_url(config: dict[str, Any]) -> str:
+    if config.get("QINGDAN_DATABASE_URL"):
+        return config["QINGDAN_DATABASE_URL"]
+    instance = Path(config["QINGDAN_INSTANCE"]).resolve()
+    return f"sqlite:///{instance / 'qingdan.db'}"

@@ -1,0 +1,81 @@
+"""The Flask extension: mounts the Qingdan API into any Flask app under a URL prefix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask
+from flask_smorest import Api
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from . import __version__
+from .api import docs, items, meta, units
+from .api.errors import register_error_handlers
+from .api.http import finalize_response
+from .api.session import close_session
+from .api.smorest import QingdanApi
+from .config import database_url, from_environ
+from .db import make_engine, make_session_factory
+
+BLUEPRINTS = (meta.blp, units.blp, items.blp)
+
+
+@dataclass
+class QingdanState:
+    """What the extension keeps in `app.extensions["qingdan"]`."""
+
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    api: Api
+    url_prefix: str
+
+
+class QingdanAPI:
+    """Flask extension: `QingdanAPI(app)` or `ext = QingdanAPI(); ext.init_app(app)`."""
+
+    def __init__(self, app: Flask | None = None, *, url_prefix: str | None = None):
+        self.url_prefix = url_prefix
+        if app is not None:
+            self.init_app(app, url_prefix=url_prefix)
+
+    def init_app(self, app: Flask, *, url_prefix: str | None = None) -> QingdanState:
+        for key, value in from_environ().items():
+            app.config.setdefault(key, value)
+        prefix = url_prefix or self.url_prefix or app.config["QINGDAN_URL_PREFIX"]
+        prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
+        app.config["QINGDAN_URL_PREFIX"] = prefix
+
+        # flask-smorest reads its settings under our prefix, so a host app keeps its own.
+        app.config.setdefault("QINGDAN_API_TITLE", "Qingdan 权力清单和责任清单开放数据 API")
+        app.config.setdefault("QINGDAN_API_VERSION", __version__)
+        app.config.setdefault("QINGDAN_OPENAPI_VERSION", "3.1.0")
+        api = QingdanApi(app, config_prefix="QINGDAN", spec_kwargs={"info": _info()})
+
+        engine = make_engine(database_url(app.config), echo=app.config["QINGDAN_SQL_ECHO"])
+        state = QingdanState(engine, make_session_factory(engine), api, prefix)
+        app.extensions["qingdan"] = state
+
+        for blueprint in BLUEPRINTS:
+            api.register_blueprint(blueprint, url_prefix=prefix)
+        app.register_blueprint(docs.blp, url_prefix=prefix)
+        register_error_handlers(app)
+        app.teardown_appcontext(close_session)
+        return state
+
+
+for _blueprint in (*BLUEPRINTS, docs.blp):
+    _blueprint.after_request(finalize_response)
+
+
+def _info() -> dict:
+    return {
+        "description": (
+            "Published power lists and responsibility lists (权力清单、责任清单): items, "
+            "units, versions, code lists. Read endpoints need no authentication and show "
+            "published content only. Listings page with an opaque keyset `cursor` "
+            "(see `batching`); `limit` is at most 200. Every error has the same JSON "
+            "envelope: {code, status, message, errors}."
+        ),
+        "license": {"name": "CC-BY-4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},
+    }

@@ -1,0 +1,91 @@
+"""Items and their immutable versions.
+
+An item is one power exercised by one unit, identified forever by its implementation
+code. Its content lives in versions: a published version is never modified again; a
+working version (the draft, or the working copy of a published item) is the only one
+that editors change. Filtering and sorting columns are copied out of the record into
+real indexed columns so that listings never scan JSON.
+
+`public_status` marks the one version of each item that the public list shows:
+'active' for a live item, 'withdrawn' for the tombstone of a cancelled, transferred or
+merged item, NULL for every other version (superseded or working).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, utcnow
+
+
+class Item(Base):
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(31), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    category: Mapped[str] = mapped_column(String(2))
+    # Workflow state of the item as a whole (see services.workflow).
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    unit = relationship("Unit")
+    versions: Mapped[list[ItemVersion]] = relationship(
+        back_populates="item", order_by="ItemVersion.id"
+    )
+
+
+class ItemVersion(Base):
+    __tablename__ = "item_versions"
+    __table_args__ = (
+        UniqueConstraint("item_id", "number", name="uq_item_versions_item_number"),
+        Index("ix_item_versions_public_code", "public_status", "code"),
+        Index("ix_item_versions_public_unit", "public_status", "unit_id", "code"),
+        Index("ix_item_versions_public_category", "public_status", "category", "code"),
+        Index("ix_item_versions_public_level", "public_status", "level", "code"),
+        Index("ix_item_versions_public_region", "public_status", "region_code", "code"),
+        Index("ix_item_versions_public_parent", "public_status", "parent_code", "code"),
+        Index("ix_item_versions_public_disposition", "public_status", "disposition", "code"),
+        Index("ix_item_versions_public_name", "public_status", "name", "code"),
+        Index("ix_item_versions_public_published", "public_status", "published_at", "code"),
+        Index("ix_item_versions_code_published", "code", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    # Version number among published versions; NULL while this is a working version.
+    number: Mapped[int | None] = mapped_column(Integer)
+    public_status: Mapped[str | None] = mapped_column(String(10))
+    # Editing revision: the ETag of a working version; bumps on every save.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    # Copied out of the record for filtering and sorting.
+    code: Mapped[str] = mapped_column(String(31))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    name: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(2))
+    level: Mapped[str] = mapped_column(String(1))
+    disposition: Mapped[str] = mapped_column(String(10))
+    region_code: Mapped[str] = mapped_column(String(12))
+    parent_code: Mapped[str | None] = mapped_column(String(31))
+    target_mask: Mapped[int] = mapped_column(Integer)  # bit n set = target code n
+
+    record: Mapped[dict[str, Any]]
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    published_at: Mapped[datetime | None]
+    published_by: Mapped[str | None] = mapped_column(String(100))
+    # When a newer version replaced this one in the public list (valid-time end).
+    superseded_at: Mapped[datetime | None]
+    release_id: Mapped[int | None] = mapped_column(ForeignKey("releases.id"), index=True)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    item: Mapped[Item] = relationship(back_populates="versions")
+    release = relationship("Release")

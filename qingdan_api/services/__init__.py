@@ -1,0 +1,1 @@
+"""The domain services: plain Python over a SQLAlchemy session; no HTTP here."""

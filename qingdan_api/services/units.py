@@ -1,0 +1,73 @@
+"""Public read queries over units, with their published item counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..domain import vocabularies as vocab
+from ..models import ItemVersion, Unit
+from .catalog import ACTIVE
+from .errors import InvalidArgument, NotFound
+from .paging import Cursor, Page
+
+
+@dataclass
+class UnitSummary:
+    unit: Unit
+    item_counts: dict[str, int]  # category code -> active published items
+
+    @property
+    def items_total(self) -> int:
+        return sum(self.item_counts.values())
+
+
+def _counts(session: Session, unit_ids: list[int]) -> dict[int, dict[str, int]]:
+    rows = session.execute(
+        select(ItemVersion.unit_id, ItemVersion.category, func.count())
+        .where(ItemVersion.public_status == ACTIVE, ItemVersion.unit_id.in_(unit_ids))
+        .group_by(ItemVersion.unit_id, ItemVersion.category)
+    )
+    counts: dict[int, dict[str, int]] = {uid: {} for uid in unit_ids}
+    for unit_id, category, count in rows:
+        counts[unit_id][category] = count
+    return counts
+
+
+def list_units(
+    session: Session,
+    *,
+    kind: str | None = None,
+    region: str | None = None,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> Page:
+    query = select(Unit)
+    if kind:
+        if kind not in vocab.keys("unit-kinds"):
+            raise InvalidArgument("kind", f"unknown value {kind!r}; see @vocabularies/unit-kinds")
+        query = query.where(Unit.kind == kind)
+    if region:
+        query = query.where(Unit.region_code.startswith(region, autoescape=True))
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    position = Cursor.decode(cursor, "credit_code") if cursor else None
+    if position is not None:
+        if position.direction != "after" or not position.key:
+            raise InvalidArgument("cursor", "malformed cursor")
+        query = query.where(Unit.credit_code > position.key[0])
+    rows = list(session.scalars(query.order_by(Unit.credit_code).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    counts = _counts(session, [u.id for u in rows])
+    summaries = [UnitSummary(u, counts[u.id]) for u in rows]
+    following = Cursor("credit_code", "after", (rows[-1].credit_code,)) if more else None
+    return Page(rows=summaries, total=total, next=following, prev=None)
+
+
+def get_unit(session: Session, credit_code: str) -> UnitSummary:
+    unit = session.scalar(select(Unit).where(Unit.credit_code == credit_code))
+    if unit is None:
+        raise NotFound(f"no unit with credit code {credit_code}")
+    return UnitSummary(unit, _counts(session, [unit.id])[unit.id])
