@@ -9,7 +9,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 from ..domain import vocabularies as vocab
-from ..domain.fields import ITEM_FIELDS, VERSION_FIELDS, Field
+from ..domain.fields import ITEM_FIELDS, UNIT_REF, VERSION_FIELDS, Field
 
 SCALARS = {
     "string": fields.String,
@@ -20,12 +20,18 @@ SCALARS = {
 }
 
 
+class UnitLinkSchema(Schema):
+    id_ = fields.String(data_key="@id", attribute="@id", metadata={"description": "absolute URL"})
+
+
 def _marshmallow_field(spec: Field) -> fields.Field:
     meta = {"title": spec.label, "description": spec.description or spec.label}
     if spec.vocabulary:
         meta["description"] += f" (code list: @vocabularies/{spec.vocabulary})"
     if spec.type == "object":
-        nested = Schema.from_dict(
+        # Unit references carry the unit's URL, so they get an `@id` like any resource.
+        base = UnitLinkSchema if spec.items is UNIT_REF else Schema
+        nested = base.from_dict(
             {m.name: _marshmallow_field(m) for m in spec.items},
             name=f"Item{spec.name.title().replace('_', '')}",
         )

@@ -1,0 +1,95 @@
+"""The `qingdan` command line: init-db, demo, serve."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from .app import create_app
+
+
+def _app(instance: str | None, database: str | None):
+    config = {}
+    if instance:
+        config["QINGDAN_INSTANCE"] = instance
+    if database:
+        config["QINGDAN_DATABASE_URL"] = database
+    return create_app(config)
+
+
+instance_option = click.option(
+    "--instance", envvar="QINGDAN_INSTANCE", help="Folder for the embedded database and dumps."
+)
+database_option = click.option(
+    "--database", envvar="QINGDAN_DATABASE_URL", help="SQLAlchemy URL (default: SQLite file)."
+)
+
+
+@click.group()
+def main() -> None:
+    """Qingdan: open data for power lists and responsibility lists (权力清单、责任清单)."""
+
+
+@main.command("init-db")
+@instance_option
+@database_option
+def init_db(instance, database) -> None:
+    """Create or upgrade the database schema."""
+    from .migrate import upgrade
+
+    app = _app(instance, database)
+    upgrade(app.extensions["qingdan"].engine)
+    click.echo(f"database ready: {app.extensions['qingdan'].engine.url}")
+
+
+def _serve(app, host: str, port: int) -> None:
+    from waitress import serve
+
+    prefix = app.config["QINGDAN_URL_PREFIX"]
+    click.echo(f"Qingdan serving on http://{host}:{port}{prefix}/  (docs: {prefix}/docs)")
+    serve(app, host=host, port=port, threads=8, ident="qingdan")
+
+
+@main.command()
+@instance_option
+@database_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(instance, database, host, port) -> None:
+    """Serve the API."""
+    _serve(_app(instance, database), host, port)
+
+
+@main.command()
+@instance_option
+@database_option
+@click.option("--items", "total", default=3000, show_default=True, type=int)
+@click.option("--seed", default=2026, show_default=True, type=int)
+@click.option("--reset", is_flag=True, help="Drop existing content and load again.")
+@click.option("--load-only", is_flag=True, help="Load the demo data, do not serve.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def demo(instance, database, total, seed, reset, load_only, host, port) -> None:
+    """Create the database if needed, load the demo city's lists, and serve them."""
+    from .migrate import upgrade
+    from .services.demo import has_content, load_demo, reset_content
+
+    app = _app(instance, database)
+    state = app.extensions["qingdan"]
+    upgrade(state.engine)
+    with state.session_factory() as session:
+        if reset:
+            reset_content(session)
+        if has_content(session):
+            click.echo("demo data already loaded (use --reset to load again)")
+        else:
+            started = time.perf_counter()
+            stats = load_demo(session, total=total, seed=seed, progress=True)
+            elapsed = time.perf_counter() - started
+            click.echo(
+                f"loaded {stats['units']} units, {stats['items']} items, "
+                f"{stats['versions']} versions in {elapsed:.1f}s"
+            )
+    if not load_only:
+        _serve(app, host, port)

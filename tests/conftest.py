@@ -1,0 +1,120 @@
+"""Test fixtures: real databases (SQLite always; PostgreSQL when reachable, required in CI)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from qingdan_api import create_app
+from qingdan_api.db import make_engine
+from qingdan_api.migrate import upgrade
+
+PG_URL = os.environ.get("QINGDAN_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_available() -> str | None:
+    """None when PostgreSQL answers, else the reason it does not."""
+    try:
+        engine = make_engine(PG_URL)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure to connect means: not available here
+        return f"PostgreSQL at {PG_URL} not reachable: {exc.__class__.__name__}"
+    return None
+
+
+_PG_MISSING = _postgres_available()
+
+
+def pytest_report_header(config):
+    lines = [f"postgresql: {'available' if _PG_MISSING is None else _PG_MISSING}"]
+    if os.environ.get("QINGDAN_TEST_ES_URL"):
+        lines.append(f"elasticsearch: {os.environ['QINGDAN_TEST_ES_URL']}")
+    else:
+        lines.append("elasticsearch: QINGDAN_TEST_ES_URL not set; live Elasticsearch tests skip")
+    return lines
+
+
+def _fresh_postgres_database() -> str:
+    """Create a throwaway database (one per test module) and return its URL."""
+    name = f"qingdan_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(
+        make_url(PG_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return (
+        make_url(PG_URL)
+        .set(drivername="postgresql+psycopg", database=name)
+        .render_as_string(hide_password=False)
+    )
+
+
+def _drop_postgres_database(url: str) -> None:
+    name = make_url(url).database
+    admin = create_engine(
+        make_url(PG_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    if request.param == "postgresql" and _PG_MISSING:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL tests must run in CI: {_PG_MISSING}")
+        pytest.skip(_PG_MISSING)
+    return request.param
+
+
+def make_database(backend: str, tmp_path_factory) -> str:
+    """An empty, migrated database of the given backend; returns its URL."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'qingdan.db'}"
+    else:
+        url = _fresh_postgres_database()
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+def drop_database(url: str) -> None:
+    if url.startswith("postgresql"):
+        _drop_postgres_database(url)
+
+
+@pytest.fixture(scope="module")
+def database_url(backend, tmp_path_factory):
+    """A fresh migrated database per test module and backend."""
+    url = make_database(backend, tmp_path_factory)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def app(database_url, tmp_path_factory):
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app({"QINGDAN_DATABASE_URL": database_url, "QINGDAN_INSTANCE": str(instance)})
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["qingdan"].engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    with app.extensions["qingdan"].session_factory() as session:
+        yield session
