@@ -1,0 +1,45 @@
+# One command each: run the demo, test, lint, format, regenerate the OpenAPI document.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo serve test lint format openapi check-migrations bench install install-test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+
+demo: install
+	$(BIN)/qingdan demo
+
+serve: install
+	$(BIN)/qingdan serve
+
+test: install-test
+	$(BIN)/pytest -n auto
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+openapi: install
+	$(BIN)/python -m qingdan_api.openapi_doc
+
+check-migrations: install
+	rm -rf .ci-migrations && mkdir -p .ci-migrations
+	QINGDAN_DATABASE_URL=sqlite:///$(CURDIR)/.ci-migrations/check.db $(BIN)/alembic upgrade head
+	QINGDAN_DATABASE_URL=sqlite:///$(CURDIR)/.ci-migrations/check.db $(BIN)/alembic check
+	rm -rf .ci-migrations
+
+bench: install-test
+	$(BIN)/python -m bench.run
