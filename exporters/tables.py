@@ -18,7 +18,7 @@ Layout rules (shared by the CSV writer and the data-package builder):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from exporters.schema import FieldSpec, RecordSchema
 
@@ -127,9 +127,10 @@ def _columns(
     if f.type == "object":
         out = []
         for m in f.members:
-            out += _columns(
-                schema, m, f"{name}_{m.name}", f"{label}-{m.label}", _member(getter, m.name)
-            )
+            # A required member of an optional object (entrusting_unit.name) may be empty.
+            member = replace(m, required=m.required and f.required)
+            getter_m = _member(getter, m.name)
+            out += _columns(schema, member, f"{name}_{m.name}", f"{label}-{m.label}", getter_m)
         return out
     if f.type == "array":  # objects flattened into one joined column per member
         out = []
