@@ -69,7 +69,7 @@ def join_multi(values: object) -> str:
 
 
 def split_multi(cell: str) -> list[str]:
-    """Inverse of join_multi (an empty cell is an empty list)."""
+    """Inverse of join_multi. An empty cell is an empty list, so [""] does not round-trip."""
     if cell == "":
         return []
     parts, buf, escaped = [], [], False
