@@ -130,6 +130,11 @@ def records() -> list[dict]:
 
 
 @pytest.fixture
+def update_golden() -> bool:
+    return UPDATE_GOLDEN
+
+
+@pytest.fixture
 def golden() -> Callable[[str, bytes], None]:
     def check(name: str, data: bytes) -> None:
         path = GOLDEN / name
