@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import hashlib
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +78,18 @@ def test_committed_xsd_matches_the_field_catalogue(schema, update_golden):
     if update_golden:
         XSD_PATH.write_bytes(generated)
     assert XSD_PATH.read_bytes() == generated, "regenerate with QINGDAN_UPDATE_GOLDEN=1"
+
+
+def test_exporters_import_nothing_from_the_app():
+    # exporters/ is pure: Flask, SQLAlchemy and qingdan_api must stay out of it.
+    forbidden = {"flask", "sqlalchemy", "qingdan_api"}
+    package = Path(registry.__file__).parent
+    for path in package.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                roots = {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                roots = {(node.module or "").split(".")[0]}
+            else:
+                continue
+            assert not roots & forbidden, f"{path.name} imports {roots & forbidden}"
