@@ -404,7 +404,7 @@ FIELDS = {
     "29": ("民族宗教", "宗教"),
     "30": ("粮食流通", "粮食"),
     "31": ("住房公积金", "公积金"),
-    "90": ("基层治理", "土地"),
+    "90": ("村镇建设", "城规"),
     "32": ("政策研究", "统计"),
 }
 
@@ -545,3 +545,15 @@ def entries_for(sector: str) -> dict[str, list[tuple[str, str, int]]]:
     field, law = FIELDS[sector]
     generic = _parse(GENERIC.replace("{field}", field).replace("{law}", law), generic=True)
     return {c: own.get(c, []) + generic.get(c, []) for c in {*own, *generic}}
+
+
+def law_owners() -> dict[str, str]:
+    """Law key -> the sector of the department that mainly applies it (first listed)."""
+    owners: dict[str, str] = {}
+    for sector in (*_SECTORS, *_MORE):
+        if sector == "90":
+            continue
+        for entries in _parse(_SECTORS.get(sector, "") + "\n" + _MORE.get(sector, "")).values():
+            for _, law, _ in entries:
+                owners.setdefault(law, sector)
+    return owners

@@ -17,7 +17,7 @@ from datetime import date
 from qingdan_api.domain.vocabularies import codes as vocabulary_codes
 
 from . import texts as t
-from .catalogue import FIELDS, entries_for
+from .catalogue import FIELDS, entries_for, law_owners
 from .laws import LAWS, article
 from .units import CITY, profile_of
 
@@ -45,7 +45,7 @@ MERGE_REASONS = (
     "与同类事项合并实施，减少办事环节。",
     "按照“高效办成一件事”要求，整合至相关事项统一办理。",
 )
-ENTRUSTING_SECTORS = ("25", "10", "16", "21", "12")
+LAW_OWNERS = law_owners()
 
 
 def _ref(unit: dict) -> dict:
@@ -119,7 +119,7 @@ class _UnitContext:
         self.address = f"{CITY}{place}"
         self.web = f"https://www.example.gov.cn/ts?unit={unit['credit_code']}"
         self.release = FIRST_DAY + self.rng.randrange(0, 120)
-        self.entrusting = [units_by_sector[s] for s in ENTRUSTING_SECTORS if s in units_by_sector]
+        self.units_by_sector = units_by_sector
         self.others = [u for u in units_by_sector.values() if u is not unit]
         self.entries = entries_for(unit["sector"])
 
@@ -276,8 +276,10 @@ def _record(ctx, category, pool, name, core, law, art, office, rng) -> dict:
         r = rng.random()
         if r < 0.4:
             power_source = "delegated_down"
-        elif r < 0.55 and ctx.entrusting:
-            power_source, entrusting = "entrusted_by_higher", _ref(rng.choice(ctx.entrusting))
+        elif r < 0.55 and LAW_OWNERS.get(law) in ctx.units_by_sector:
+            # Entrusted by the department that applies the law the item rests on.
+            owner = ctx.units_by_sector[LAW_OWNERS[law]]
+            power_source, entrusting = "entrusted_by_higher", _ref(owner)
     elif rng.random() < 0.04:
         power_source = "delegated_down"
     co_units = [_ref(rng.choice(ctx.others))] if ctx.others and rng.random() < 0.04 else []

@@ -187,6 +187,21 @@ def test_record_values(items):
     assert any(i["charged"] for i in items)
 
 
+def test_referenced_units_exist(units, items):
+    known = {(u["credit_code"], u["name"]) for u in units}
+    for item in items:
+        refs = [item["unit"], *item["co_implementing_units"]]
+        if item["entrusting_unit"]:
+            assert item["power_source"] == "entrusted_by_higher"
+            refs.append(item["entrusting_unit"])
+        assert {(r["credit_code"], r["name"]) for r in refs} <= known
+        assert item["unit"]["credit_code"] not in {
+            r["credit_code"] for r in item["co_implementing_units"]
+        }
+    township = [i for i in items if i["level"] == "5"]
+    assert township and any(i["entrusting_unit"] for i in township)
+
+
 def test_lifecycle(items):
     by_code = {i["code"]: i for i in items}
     multi = 0
