@@ -22,8 +22,9 @@ CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28
 ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 ORG_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # letters count A=10 … Z=35
 
-_REGION = re.compile(r"\d{6}(\d{6})?")
-_BASIC = re.compile(r"\d{12}")
+# ASCII only: `\d` alone would also accept full-width and other Unicode digits.
+_REGION = re.compile(r"\d{6}(\d{6})?", re.ASCII)
+_BASIC = re.compile(r"\d{12}", re.ASCII)
 
 
 class CodeError(ValueError):
@@ -167,10 +168,22 @@ def next_sub_item_code(main: str, taken: Iterable[str]) -> str:
 
 
 def make_credit_code(region: str, org_body: str, registration: str = "11") -> str:
-    """Build a valid credit code from a region and the 8-character organisation body."""
-    org = org_body + org_check_char(org_body)
-    first17 = registration + region + org
-    return first17 + credit_check_char(first17)
+    """Build a valid credit code from a region and the 8-character organisation body.
+
+    Raises CodeError (naming the segment) rather than returning a code that would not
+    validate, e.g. for a region starting with 00 or a body using I, O, S, V or Z.
+    """
+    kind = "统一社会信用代码"
+    validate_region_code(region)
+    if not isinstance(org_body, str) or len(org_body) != 8:
+        raise CodeError(kind, "organisation code", "the body must be 8 characters")
+    if not isinstance(registration, str) or len(registration) != 2:
+        raise CodeError(kind, "registration", "must be 2 characters")
+    bad = [c for c in registration + org_body if c not in CREDIT_CHARSET]
+    if bad:
+        raise CodeError(kind, "charset", f"character {bad[0]!r} is not allowed (no I, O, S, V, Z)")
+    first17 = registration + region + org_body + org_check_char(org_body)
+    return validate_credit_code(first17 + credit_check_char(first17))
 
 
 def region_prefix(code: str) -> str:
