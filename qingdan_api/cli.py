@@ -58,7 +58,12 @@ def _serve(app, host: str, port: int) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(instance, database, host, port) -> None:
     """Serve the API."""
-    _serve(_app(instance, database), host, port)
+    from .migrate import is_current
+
+    app = _app(instance, database)
+    if not is_current(app.extensions["qingdan"].engine):
+        raise click.ClickException("the database schema is not current: run `qingdan init-db`")
+    _serve(app, host, port)
 
 
 @main.command()

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,5 +35,11 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
         command.downgrade(config, revision)
 
 
-def is_initialised(engine: Engine) -> bool:
-    return inspect(engine).has_table("alembic_version")
+def is_current(engine: Engine) -> bool:
+    """True when the database is at the newest migration."""
+    if not inspect(engine).has_table("alembic_version"):
+        return False
+    script = ScriptDirectory.from_config(alembic_config(str(engine.url)))
+    with engine.connect() as connection:
+        heads = set(MigrationContext.configure(connection).get_current_heads())
+    return heads == set(script.get_heads())

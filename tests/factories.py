@@ -36,8 +36,10 @@ def record(unit: dict, seq: int, *, category: str = "01", sub: int = 0, **overri
     """A complete valid record for `unit`, main item number `seq` (sub-item `sub`)."""
     rec = copy.deepcopy(SAMPLE)
     basic = f"44{category}{unit['sector']}{seq:03d}{sub:03d}"
+    level = overrides.pop("level", "3")
     rec.update(
-        code=f"{unit['credit_code']}3{basic}",
+        code=f"{unit['credit_code']}{level}{basic}",
+        level=level,
         basic_code=basic,
         local_code=None,
         name=f"测试事项{seq}",
@@ -47,7 +49,7 @@ def record(unit: dict, seq: int, *, category: str = "01", sub: int = 0, **overri
     )
     if sub:
         main_basic = f"44{category}{unit['sector']}{seq:03d}000"
-        rec["parent_code"] = f"{unit['credit_code']}3{main_basic}"
+        rec["parent_code"] = f"{unit['credit_code']}{level}{main_basic}"
         rec["sub_item_name"] = f"子项{sub}"
     rec.update(overrides)
     return rec

@@ -106,16 +106,18 @@ class _UnitContext:
         self.rng = random.Random(f"items:{seed}:{unit['credit_code']}")
         self.ref = _ref(unit)
         self.kind = unit["kind"]
-        self.level = "5" if self.kind in ("township", "subdistrict") else "3"
+        # 449901 is a county-level code (GB/T 2260: not ending in 00): its departments act
+        # at county level (4), its townships and sub-districts at township level (5).
+        self.level = "5" if self.kind in ("township", "subdistrict") else "4"
         field, law = FIELDS[unit["sector"]]
         self.field, self.main_law = field, law
         short = unit["name"].removeprefix(CITY)
         self.authority = _authority(short, self.kind)
         self.offices = OFFICES["township" if self.level == "5" else self.kind]
-        self.centre = "市政务服务中心" if self.level == "3" else f"{short[:3]}便民服务中心"
+        self.centre = "市政务服务中心" if self.level == "4" else f"{short[:3]}便民服务中心"
         serial = int(unit["credit_code"][10:16])
         self.phone = f"0759-{3300000 + serial * 37 % 100000:07d}"
-        place = "人民路1号市行政服务中心" if self.level == "3" else f"{short[:3]}政府大院"
+        place = "人民路1号市行政服务中心" if self.level == "4" else f"{short[:3]}政府大院"
         self.address = f"{CITY}{place}"
         self.web = f"https://www.example.gov.cn/ts?unit={unit['credit_code']}"
         self.release = FIRST_DAY + self.rng.randrange(0, 120)

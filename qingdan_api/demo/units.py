@@ -1,4 +1,4 @@
-"""The units (实施主体) of the fictional city 临江市 (region 449901) for the demo data."""
+"""The units (实施主体) of 临江市, a fictional county-level city (region 449901)."""
 
 from __future__ import annotations
 

@@ -139,16 +139,14 @@ def list_items(
     # Reading backwards (a "before" cursor) flips the order; rows are reversed afterwards.
     backwards = position is not None and position.direction == "before"
     ascending = descending == backwards
-    key_columns = tuple_(column, ItemVersion.code)
+    # The code makes every sort total; sorting by code itself needs no second key.
+    columns = (column,) if column is ItemVersion.code else (column, ItemVersion.code)
     query = base
     if position is not None and position.key is not None:
-        key = tuple_(*_key_values(position.key, column))
-        query = query.where(key_columns > key if ascending else key_columns < key)
-    order = (
-        (column.asc(), ItemVersion.code.asc())
-        if ascending
-        else (column.desc(), ItemVersion.code.desc())
-    )
+        values = _key_values(position.key, column)[-len(columns) :]
+        edge, key = tuple_(*columns), tuple_(*values)
+        query = query.where(edge > key if ascending else edge < key)
+    order = [c.asc() if ascending else c.desc() for c in columns]
     rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): data generation, scenarios and recorded results."""

@@ -1,0 +1,102 @@
+"""The demo city loads through the real loader and the API shows exactly what is published."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from qingdan_api import create_app
+from qingdan_api.cli import main
+from qingdan_api.demo import generate_items, generate_units
+from qingdan_api.domain.codes import parse_implementation_code
+from qingdan_api.services.demo import has_content, load_demo, reset_content
+
+TOTAL = 400
+
+
+@pytest.fixture(scope="module")
+def demo_app(app):
+    with app.extensions["qingdan"].session_factory() as session:
+        stats = load_demo(session, total=TOTAL, seed=7)
+    app.demo_stats = stats
+    return app
+
+
+def expected():
+    units = generate_units(seed=7)
+    items = list(generate_items(units, total=TOTAL, seed=7))
+    return units, items
+
+
+def test_counts_match_the_generator(demo_app):
+    units, items = expected()
+    client = demo_app.test_client()
+    active = [i for i in items if i["_state"] == "published"]
+    assert client.get("/api/items").get_json()["items_total"] == len(active)
+    withdrawn = [i for i in items if i["_state"] == "withdrawn"]
+    body = client.get("/api/items?status=withdrawn&limit=200").get_json()
+    assert body["items_total"] == len(withdrawn)
+    assert client.get("/api/units").get_json()["items_total"] == len(units)
+    assert demo_app.demo_stats["items"] == TOTAL
+
+
+def test_unpublished_items_are_invisible(demo_app):
+    _, items = expected()
+    client = demo_app.test_client()
+    hidden = [i for i in items if i["_state"] in ("draft", "in_review", "returned")]
+    assert hidden
+    for item in hidden:
+        assert client.get(f"/api/items/{item['code']}").status_code == 404
+
+
+def test_history_and_releases(demo_app):
+    _, items = expected()
+    client = demo_app.test_client()
+    revised = next(i for i in items if i["_state"] == "published" and i["_versions"])
+    body = client.get(f"/api/items/{revised['code']}/@versions").get_json()
+    assert body["items_total"] == len(revised["_versions"]) + 1
+    times = [v["published_at"] for v in body["items"]]
+    assert times == sorted(times) and len(set(times)) == len(times)
+    releases = [v["release_id"] for v in body["items"]]
+    assert len(set(releases)) == len(releases)
+
+
+def test_every_published_code_is_valid(demo_app):
+    client = demo_app.test_client()
+    url = "/api/items?limit=200&fields=code,category"
+    while url:
+        body = client.get(url).get_json()
+        for item in body["items"]:
+            parse_implementation_code(item["code"], item["category"])
+        url = body["batching"].get("next")
+
+
+def test_zero_report_unit_is_published(demo_app):
+    client = demo_app.test_client()
+    units = client.get("/api/units?limit=200").get_json()["items"]
+    zero = [u for u in units if u["zero_report"]]
+    assert len(zero) == 1 and zero[0]["items_total"] == 0 and zero[0]["zero_report_reason"]
+
+
+def test_cli_demo_load_only_is_idempotent_and_resets(tmp_path):
+    runner = CliRunner()
+    args = ["demo", "--instance", str(tmp_path), "--items", "150", "--load-only"]
+    first = runner.invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "loaded 40 units, 150 items" in first.output
+    again = runner.invoke(main, args)
+    assert "already loaded" in again.output
+    app = create_app({"QINGDAN_INSTANCE": str(tmp_path)})
+    client = app.test_client()
+    assert client.get("/api/units").get_json()["items_total"] == 40
+    with app.extensions["qingdan"].session_factory() as session:
+        reset_content(session)
+        assert not has_content(session)
+    assert client.get("/api/items").get_json()["items_total"] == 0
+    app.extensions["qingdan"].engine.dispose()
+
+
+def test_serve_refuses_an_uninitialised_database(tmp_path):
+    result = CliRunner().invoke(main, ["serve", "--instance", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "qingdan init-db" in result.output
