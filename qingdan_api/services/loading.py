@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from ..domain.codes import CodeError, parse_implementation_code
 from ..domain.record import filter_columns
 from ..domain.vocabularies import WITHDRAWING_DISPOSITIONS
 from ..models import UPSERT, WITHDRAW, Change, Item, ItemVersion, Release, Unit, utcnow
@@ -149,6 +150,10 @@ class BulkLoader:
         return item_id
 
     def _version(self, item_id: int, unit_id: int, record: dict, **columns) -> int:
+        # Loaded content obeys the same code rules as edited content: no invalid code is stored.
+        code = parse_implementation_code(record["code"], record["category"])
+        if str(code.basic) != record["basic_code"] or code.level != record["level"]:
+            raise CodeError("实施编码", "basic code", "does not match basic_code and level")
         version_id = self._next_version
         self._next_version += 1
         columns.setdefault("created_at", utcnow())

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..domain import vocabularies as vocab
+from ..domain.codes import CodeError, region_prefix
 from ..models import ItemVersion, Unit
 from .catalog import ACTIVE
 from .errors import InvalidArgument, NotFound
@@ -50,7 +51,11 @@ def list_units(
             raise InvalidArgument("kind", f"unknown value {kind!r}; see @vocabularies/unit-kinds")
         query = query.where(Unit.kind == kind)
     if region:
-        query = query.where(Unit.region_code.startswith(region, autoescape=True))
+        try:
+            prefix = region_prefix(region)
+        except CodeError as exc:
+            raise InvalidArgument("region", str(exc)) from exc
+        query = query.where(Unit.region_code.startswith(prefix, autoescape=True))
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     position = Cursor.decode(cursor, "credit_code") if cursor else None
     if position is not None:

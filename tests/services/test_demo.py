@@ -100,3 +100,23 @@ def test_serve_refuses_an_uninitialised_database(tmp_path):
     result = CliRunner().invoke(main, ["serve", "--instance", str(tmp_path)])
     assert result.exit_code != 0
     assert "qingdan init-db" in result.output
+
+
+def test_loader_refuses_an_invalid_code(session):
+    from qingdan_api.domain.codes import CodeError
+    from qingdan_api.services.loading import BulkLoader, Publication, add_units
+    from tests import factories as f
+
+    unit = f.unit_data(777)  # a serial the demo city does not use
+    ids = add_units(session, [unit])
+    bad = f.record(unit, 1)
+    bad["code"] = bad["code"][:-1] + "X"
+    with pytest.raises(CodeError) as error:
+        BulkLoader(session, ids).add([Publication(bad, f.T0)])
+    assert error.value.segment == "length" or "basic" in error.value.segment
+    mismatched = f.record(unit, 2, category="02")
+    mismatched["category"] = "01"
+    with pytest.raises(CodeError) as error:
+        BulkLoader(session, ids).add([Publication(mismatched, f.T0)])
+    assert error.value.segment == "category"
+    session.rollback()
