@@ -107,7 +107,7 @@ def test_loader_refuses_an_invalid_code(session):
     from qingdan_api.services.loading import BulkLoader, Publication, add_units
     from tests import factories as f
 
-    unit = f.unit_data(777)  # a serial the demo city does not use
+    unit = f.unit_data(777, sector="77")  # a serial the demo city does not use
     ids = add_units(session, [unit])
     bad = f.record(unit, 1)
     bad["code"] = bad["code"][:-1] + "X"
