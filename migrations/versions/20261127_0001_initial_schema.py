@@ -182,6 +182,11 @@ def upgrade() -> None:
             "ix_item_versions_public_unit", ["public_status", "unit_id", "code"], unique=False
         )
         batch_op.create_index(
+            "ix_item_versions_public_unit_category",
+            ["public_status", "unit_id", "category"],
+            unique=False,
+        )
+        batch_op.create_index(
             batch_op.f("ix_item_versions_release_id"), ["release_id"], unique=False
         )
 
@@ -222,6 +227,7 @@ def downgrade() -> None:
     op.drop_table("changes")
     with op.batch_alter_table("item_versions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_item_versions_release_id"))
+        batch_op.drop_index("ix_item_versions_public_unit_category")
         batch_op.drop_index("ix_item_versions_public_unit")
         batch_op.drop_index("ix_item_versions_public_region")
         batch_op.drop_index("ix_item_versions_public_published")

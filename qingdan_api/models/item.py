@@ -46,6 +46,8 @@ class ItemVersion(Base):
         UniqueConstraint("item_id", "number", name="uq_item_versions_item_number"),
         Index("ix_item_versions_public_code", "public_status", "code"),
         Index("ix_item_versions_public_unit", "public_status", "unit_id", "code"),
+        # Covers a unit's counts per category and the unit + category filter.
+        Index("ix_item_versions_public_unit_category", "public_status", "unit_id", "category"),
         Index("ix_item_versions_public_category", "public_status", "category", "code"),
         Index("ix_item_versions_public_level", "public_status", "level", "code"),
         Index("ix_item_versions_public_region", "public_status", "region_code", "code"),
