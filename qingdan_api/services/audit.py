@@ -89,3 +89,12 @@ def list_entries(
     rows = rows[:limit]
     following = Cursor("-id", "after", (rows[-1].id,)) if more else None
     return Page(rows=rows, total=-1, next=following, prev=None)
+
+
+def unit_codes(session: Session, unit_ids: set[int]) -> dict[int, str]:
+    """Credit codes of units, by id (to show audit entries with public identifiers)."""
+    if not unit_ids:
+        return {}
+    return dict(
+        session.execute(select(Unit.id, Unit.credit_code).where(Unit.id.in_(unit_ids))).all()
+    )

@@ -31,7 +31,16 @@ from .errors import (
     PreconditionRequired,
     ValidationFailed,
 )
-from .items import DRAFT, EDITABLE_STATES, PUBLISHED, WITHDRAWN, editing_base, load_item
+from .items import (
+    DRAFT,
+    EDITABLE_STATES,
+    PUBLISHED,
+    WITHDRAWN,
+    Draft,
+    draft_of,
+    editing_base,
+    load_item,
+)
 
 DISPOSITION_FIELDS = ("disposition", "disposition_reason", "merged_into", "transferred_to")
 
@@ -112,7 +121,7 @@ def _resolve_unit(session: Session, principal: Principal | None, data: dict) -> 
     return unit
 
 
-def create_item(session: Session, principal: Principal | None, data: dict[str, Any]) -> Item:
+def create_item(session: Session, principal: Principal | None, data: dict[str, Any]) -> Draft:
     """A new item as a draft; the code is allocated when the client gives none."""
     if not isinstance(data, dict):
         raise ValidationFailed("the item must be a JSON object", errors={"": ["must be an object"]})
@@ -141,7 +150,7 @@ def create_item(session: Session, principal: Principal | None, data: dict[str, A
         session, principal.actor, "item.create", unit_id=unit.id, item_code=item.code, after=record
     )
     _commit(session, f"an item with code {record['code']} already exists")
-    return item
+    return draft_of(session, item)
 
 
 def _commit(session: Session, conflict: str) -> None:
@@ -230,7 +239,7 @@ def _save(
 
 def replace_item(
     session: Session, principal: Principal | None, code: str, data: Any, if_match: int | None
-) -> Item:
+) -> Draft:
     """PUT: the whole record anew (the code and unit stay what they are)."""
     item, base, unit = _start(session, principal, code, if_match)
     if not isinstance(data, dict):
@@ -239,12 +248,12 @@ def replace_item(
     _keep_code(record, item, base)
     _validate(session, record, unit)
     _save(session, principal, item, base, record, if_match, "item.replace")
-    return item
+    return draft_of(session, item)
 
 
 def patch_item(
     session: Session, principal: Principal | None, code: str, patch: Any, if_match: int | None
-) -> Item:
+) -> Draft:
     """PATCH: an RFC 7396 JSON merge patch over the current draft."""
     item, base, unit = _start(session, principal, code, if_match)
     if not isinstance(patch, dict):
@@ -253,12 +262,12 @@ def patch_item(
     _keep_code(record, item, base)
     _validate(session, record, unit)
     _save(session, principal, item, base, record, if_match, "item.patch")
-    return item
+    return draft_of(session, item)
 
 
 def propose_disposition(
     session: Session, principal: Principal | None, code: str, data: Any, if_match: int | None
-) -> Item:
+) -> Draft:
     """Set the cleanup disposition (保留/取消/转移/整合/下放/上级调整) and its reason."""
     item, base, unit = _start(session, principal, code, if_match)
     if not isinstance(data, dict):
@@ -271,7 +280,7 @@ def propose_disposition(
     record = _complete(record, unit)
     _validate(session, record, unit)
     _save(session, principal, item, base, record, if_match, "item.disposition")
-    return item
+    return draft_of(session, item)
 
 
 def _keep_code(record: dict[str, Any], item: Item, base: ItemVersion) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -80,3 +82,26 @@ def load_for_staff(session: Session, principal: Principal | None, code: str) -> 
     if principal.role == EDITOR and principal.unit_id != item.unit_id:
         raise Forbidden("editors may only see their own unit's items")
     return item
+
+
+@dataclass
+class Draft:
+    """What editors see of an item: its editing base (working or public version) and state."""
+
+    item: Item
+    version: ItemVersion
+    public: ItemVersion | None
+
+    @property
+    def revision(self) -> int:
+        return self.version.revision
+
+
+def draft_of(session: Session, item: Item) -> Draft:
+    session.refresh(item)
+    return Draft(item, editing_base(session, item), public_version(session, item))
+
+
+def get_draft(session: Session, principal: Principal | None, code: str) -> Draft:
+    """The editing view of an item (staff only; editors their own unit's)."""
+    return draft_of(session, load_for_staff(session, principal, code))

@@ -118,7 +118,7 @@ def transition(
     notice_days: int | None = None,
     release_name: str | None = None,
     now: datetime | None = None,
-) -> Item:
+) -> WorkflowInfo:
     """Take transition `name` on item `code`; everything it implies commits together."""
     spec = TRANSITIONS.get(name)
     if spec is None:
@@ -142,7 +142,9 @@ def transition(
             f"the item changed since revision {if_match}; it is now {base.revision}",
             current_revision=base.revision,
         )
-    comment = comment.strip() if isinstance(comment, str) and comment.strip() else None
+    if comment is not None and not isinstance(comment, str):
+        raise ValidationFailed("bad comment", errors={"comment": ["must be a string"]})
+    comment = comment.strip() if comment and comment.strip() else None
     if name in NEEDS_COMMENT and not comment:
         raise ValidationFailed(f"say why ({name})", errors={"comment": ["required"]})
     now = now or utcnow()
@@ -183,7 +185,7 @@ def transition(
         )
     session.commit()
     session.expire_all()
-    return session.scalar(select(Item).where(Item.code == code))
+    return workflow_info(session, principal, code)
 
 
 def _check_side_conditions(
