@@ -168,14 +168,14 @@ def _start(
     principal = require_unit(principal, item.unit_id)
     if if_match is None:
         raise PreconditionRequired("send If-Match with the ETag of the draft you edited")
-    if item.state not in EDITABLE_STATES and item.state != PUBLISHED:
-        raise Conflict(f"item {code} is {item.state}; only drafts and returned items can be edited")
     base = editing_base(session, item)
     if base.revision != if_match:
         raise PreconditionFailed(
             f"the draft changed since revision {if_match}; it is now {base.revision}",
             current_revision=base.revision,
         )
+    if item.state not in EDITABLE_STATES and item.state != PUBLISHED:
+        raise Conflict(f"item {code} is {item.state}; only drafts and returned items can be edited")
     return item, base, session.get(Unit, item.unit_id)
 
 

@@ -131,16 +131,17 @@ def transition(
         raise Forbidden("editors may only move their own unit's items")
     if if_match is None:
         raise PreconditionRequired(f"send If-Match with the item's ETag to {name} it")
-    if item.state not in spec.sources:
-        raise Conflict(
-            f"cannot {name} item {code}: it is {item.state}; {name} needs "
-            + " or ".join(spec.sources)
-        )
+    # A stale ETag is the first thing to report: the caller decided on an old state.
     base = editing_base(session, item)
     if base.revision != if_match:
         raise PreconditionFailed(
             f"the item changed since revision {if_match}; it is now {base.revision}",
             current_revision=base.revision,
+        )
+    if item.state not in spec.sources:
+        raise Conflict(
+            f"cannot {name} item {code}: it is {item.state}; {name} needs "
+            + " or ".join(spec.sources)
         )
     if comment is not None and not isinstance(comment, str):
         raise ValidationFailed("bad comment", errors={"comment": ["must be a string"]})

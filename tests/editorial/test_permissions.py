@@ -22,7 +22,9 @@ ROLES = ("anonymous", "editor", "other_editor", "reviewer", "publisher", "admin"
 
 
 def _row(anonymous, editor, other_editor, reviewer, publisher, admin):
-    return dict(zip(ROLES, (anonymous, editor, other_editor, reviewer, publisher, admin), strict=True))
+    return dict(
+        zip(ROLES, (anonymous, editor, other_editor, reviewer, publisher, admin), strict=True)
+    )
 
 
 EDIT = _row(401, 428, 403, 403, 403, 428)
