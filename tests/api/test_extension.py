@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from qingdan_api import QingdanAPI
+
 from .conftest import UNIT_A as UNIT
 
 
