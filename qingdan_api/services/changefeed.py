@@ -14,7 +14,9 @@ that it holds until it commits:
   counter UPDATE at the latest) takes the write lock, held to commit: same effect.
 
 The counter holds the last seq handed out; rows loaded in bulk without the counter
-(services/loading.py) are covered by also taking MAX(changes.seq) under the lock.
+(services/loading.py) are covered by also taking MAX(changes.seq) under the lock, and
+the column's PostgreSQL sequence is moved along so the loader never reuses a seq. The
+bulk loader itself is an offline tool: it does not take the lock.
 Publishing is rare next to reading, so one global lock costs nothing that matters.
 """
 
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from ..models import Change, ChangeCounter, ItemVersion
@@ -44,6 +46,12 @@ def _allocate(session: Session, count: int) -> int:
     session.execute(
         update(ChangeCounter).where(ChangeCounter.id == 1).values(last_seq=last + count)
     )
+    if session.bind.dialect.name == "postgresql":
+        # Keep the column's own sequence ahead too, for rows the bulk loader adds later.
+        session.execute(
+            text("SELECT setval(pg_get_serial_sequence('changes', 'seq'), :last)"),
+            {"last": last + count},
+        )
     return last + 1
 
 
