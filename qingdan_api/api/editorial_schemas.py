@@ -8,7 +8,7 @@ nested error shape would not give.
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing
 
 from ..domain.fields import ITEM_FIELDS
 from .schemas import ItemSchema, LinkedSchema, ListingSchema
@@ -18,7 +18,11 @@ class PassThroughSchema(Schema):
     """Documents a JSON body; loading returns it as sent, for the service to validate."""
 
     def load(self, data, *, many=None, partial=None, unknown=None):
-        return data if isinstance(data, dict) else {}
+        if data is missing or data is None:
+            return {}
+        if not isinstance(data, dict):
+            raise ValidationError("the body must be a JSON object")
+        return data
 
 
 # The same field objects as the public item schema, so nested parts document once.
