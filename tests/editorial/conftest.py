@@ -88,3 +88,8 @@ class Desk:
 @pytest.fixture
 def desk(client, tokens) -> Desk:
     return Desk(client, tokens)
+
+
+@pytest.fixture(autouse=True)
+def _content(tokens) -> None:
+    """Every editorial test sees the units and published items, whatever runs first."""
