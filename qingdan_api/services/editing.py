@@ -284,16 +284,14 @@ def propose_disposition(
 
 
 def _keep_code(record: dict[str, Any], item: Item, base: ItemVersion) -> None:
-    # The code is the item's identity: it can be left out, but never changed.
-    if record.get("code") in (None, item.code):
-        record["code"] = item.code
-        record.setdefault("basic_code", base.record.get("basic_code"))
-        if record["basic_code"] is None:
-            record["basic_code"] = base.record.get("basic_code")
-        return
-    raise ValidationFailed(
-        "the code of an item cannot change", errors={"code": [f"must stay {item.code}"]}
-    )
+    """The code is the item's identity: a write may leave it out, but never change it."""
+    if record.get("code") not in (None, item.code):
+        raise ValidationFailed(
+            "the code of an item cannot change", errors={"code": [f"must stay {item.code}"]}
+        )
+    record["code"] = item.code
+    if not record.get("basic_code"):
+        record["basic_code"] = base.record.get("basic_code")
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

@@ -120,8 +120,9 @@ def publish_release(
         items.append(item)
     if errors:
         raise Conflict("some items cannot be published now; nothing was published", errors=errors)
-    release = Release(name=name.strip(), description=description, published_at=now)
-    release.published_by = principal.actor
+    release = Release(
+        name=name.strip(), description=description, published_at=now, published_by=principal.actor
+    )
     session.add(release)
     session.flush()
     publish_items(session, principal, items, release=release, comment=comment, at=now)
