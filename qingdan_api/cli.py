@@ -98,3 +98,8 @@ def demo(instance, database, total, seed, reset, load_only, host, port) -> None:
             )
     if not load_only:
         _serve(app, host, port)
+
+
+from .cli_tokens import token  # noqa: E402 (attached last: it imports this module's helpers)
+
+main.add_command(token)

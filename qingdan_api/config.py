@@ -18,6 +18,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "QINGDAN_MAX_PAGE_SIZE": (200, int),
     "QINGDAN_CACHE_MAX_AGE": (60, int),
     "QINGDAN_CORS_ORIGINS": ("*", str),
+    # Comments on items on public notice: at most LIMIT per client address per WINDOW seconds.
+    "QINGDAN_COMMENT_RATE_LIMIT": (5, int),
+    "QINGDAN_COMMENT_RATE_WINDOW": (3600, int),
     "QINGDAN_SQL_ECHO": (False, lambda v: str(v).lower() in ("1", "true", "yes")),
 }
 

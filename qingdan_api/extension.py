@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import __version__
-from .api import docs, items, meta, units
+from .api import audit, docs, editing, items, meta, notices, releases, units, workflow
 from .api.errors import register_error_handlers
 from .api.http import finalize_response
 from .api.session import close_session
@@ -18,7 +18,16 @@ from .api.smorest import QingdanApi
 from .config import database_url, from_environ
 from .db import make_engine, make_session_factory
 
-BLUEPRINTS = (meta.blp, units.blp, items.blp)
+BLUEPRINTS = (
+    meta.blp,
+    units.blp,
+    items.blp,
+    editing.blp,
+    workflow.blp,
+    releases.blp,
+    notices.blp,
+    audit.blp,
+)
 
 
 @dataclass
@@ -51,6 +60,9 @@ class QingdanAPI:
         app.config.setdefault("QINGDAN_API_VERSION", __version__)
         app.config.setdefault("QINGDAN_OPENAPI_VERSION", "3.1.0")
         api = QingdanApi(app, config_prefix="QINGDAN", spec_kwargs={"info": _info()})
+        api.spec.components.security_scheme(
+            "bearer", {"type": "http", "scheme": "bearer", "description": "qingdan token create"}
+        )
 
         engine = make_engine(database_url(app.config), echo=app.config["QINGDAN_SQL_ECHO"])
         state = QingdanState(engine, make_session_factory(engine), api, prefix)
@@ -72,9 +84,12 @@ def _info() -> dict:
     return {
         "description": (
             "Published power lists and responsibility lists (权力清单、责任清单): items, "
-            "units, versions, code lists. Read endpoints need no authentication and show "
-            "published content only. Listings page with an opaque keyset `cursor` "
-            "(see `batching`); `limit` is at most 200. Every error has the same JSON "
+            "units, versions, releases, code lists. Read endpoints need no authentication "
+            "and show published content only; the editorial endpoints (drafts, workflow, "
+            "releases, audit) need `Authorization: Bearer <token>`, and writes to a draft "
+            "need `If-Match` with its ETag (428 without, 412 when stale). Listings page "
+            "with an opaque keyset `cursor` (see `batching`); `limit` is at most 200. "
+            "Every error has the same JSON "
             "envelope: {code, status, message, errors}."
         ),
         "license": {"name": "CC-BY-4.0", "url": "https://creativecommons.org/licenses/by/4.0/"},

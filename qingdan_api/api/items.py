@@ -8,9 +8,10 @@ from marshmallow import RAISE
 
 from ..domain.fields import ITEM_FIELDS, VERSION_FIELDS
 from ..models import ItemVersion
-from ..services import catalog
+from ..services import catalog, history
 from ..services.errors import InvalidArgument
 from ..services.records import public_record
+from .editorial_schemas import AtQuery, DiffQuery, DiffSchema
 from .links import absolute, item_url, listing, unit_url
 from .paging import page_size
 from .schemas import ItemListingSchema, ItemQuery, ItemSchema, VersionListingSchema
@@ -63,6 +64,7 @@ def filters_from(args: dict) -> catalog.ItemFilters:
         region=args["region"],
         parent=args["parent"],
         status=args["status"],
+        at=catalog.parse_at(args["at"]),
     )
 
 
@@ -86,10 +88,12 @@ class Items(MethodView):
 
 @blp.route("/items/<string:code>", endpoint="get_item")
 class ItemResource(MethodView):
+    @blp.arguments(AtQuery, location="query", error_status_code=400, unknown=RAISE)
     @blp.response(200, ItemSchema)
-    def get(self, code: str):
+    def get(self, args, code: str):
         """The published version of one item (410 Gone when it was withdrawn)."""
-        return item_resource(catalog.get_item_version(db_session(), code))
+        at = catalog.parse_at(args["at"])
+        return item_resource(catalog.get_item_version(db_session(), code, at))
 
 
 @blp.route("/items/<string:code>/@versions", endpoint="get_versions")
@@ -129,3 +133,25 @@ class ItemVersionResource(MethodView):
         resource = item_resource(version)
         resource["@id"] = absolute("qingdan_items.get_version", code=code, number=number)
         return resource
+
+
+@blp.route("/items/<string:code>/@diff", endpoint="get_diff")
+class ItemDiff(MethodView):
+    @blp.arguments(DiffQuery, location="query", error_status_code=400, unknown=RAISE)
+    @blp.response(200, DiffSchema)
+    def get(self, args, code: str):
+        """Field-level difference between two published versions: JSON Patch and summary."""
+        diff = history.diff_versions(db_session(), code, args["from_"], args["to"])
+        return {
+            "@id": absolute(
+                "qingdan_items.get_diff",
+                code=code,
+                **{"from": diff.from_version, "to": diff.to_version},
+            ),
+            "@type": "diff",
+            "code": code,
+            "from_version": diff.from_version,
+            "to_version": diff.to_version,
+            "patch": diff.patch,
+            "summary": diff.summary,
+        }

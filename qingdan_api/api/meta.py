@@ -20,6 +20,8 @@ ROOT_LINKS: dict[str, tuple[str, dict]] = {
     "units": ("qingdan_units.list_units", {}),
     "types": ("qingdan_meta.get_type", {"name": "item"}),
     "vocabularies": ("qingdan_meta.list_vocabularies", {}),
+    "releases": ("qingdan_releases.list_releases", {}),
+    "notices": ("qingdan_notices.list_notices", {}),
 }
 
 

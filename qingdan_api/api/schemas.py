@@ -122,6 +122,10 @@ class ItemQuery(PagingQuery):
         load_default=None,
         metadata={"description": "comma-separated fields to return (default: a summary)"},
     )
+    at = fields.String(
+        load_default=None,
+        metadata={"description": "what was published then: a date (China time) or datetime"},
+    )
 
 
 class UnitRefSchema(LinkedSchema):

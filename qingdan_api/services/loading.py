@@ -189,10 +189,11 @@ class BulkLoader:
         """Flush the rest and, on PostgreSQL, move id sequences past the explicit ids."""
         self.flush()
         if self.session.bind.dialect.name == "postgresql":
-            for table in ("items", "item_versions"):
+            # changes.seq too: publishing assigns seqs explicitly (services/changefeed.py).
+            for table, column in (("items", "id"), ("item_versions", "id"), ("changes", "seq")):
                 self.session.execute(
                     text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                        f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+                        f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                        f"(SELECT COALESCE(MAX({column}), 1) FROM {table}))"
                     )
                 )
