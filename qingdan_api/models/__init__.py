@@ -1,20 +1,27 @@
 """SQLAlchemy models of the whole domain; importing this module registers every table."""
 
+from .account import ApiToken
 from .audit import AuditEntry
 from .base import Base, utcnow
 from .change import UPSERT, WITHDRAW, Change
+from .counter import ChangeCounter
 from .item import Item, ItemVersion
+from .notice import Notice, NoticeComment
 from .release import Release
 from .unit import Unit
 
 __all__ = [
     "UPSERT",
     "WITHDRAW",
+    "ApiToken",
     "AuditEntry",
     "Base",
     "Change",
+    "ChangeCounter",
     "Item",
     "ItemVersion",
+    "Notice",
+    "NoticeComment",
     "Release",
     "Unit",
     "utcnow",

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ..domain import vocabularies as vocab
@@ -39,6 +39,46 @@ class ItemFilters:
     parent: str | None = None
     status: str = ACTIVE
     codes: list[str] = field(default_factory=list)
+    at: datetime | None = None  # what was published at that moment instead of now
+
+
+# Dates in `?at=` are days in China Standard Time, the lists' own calendar.
+CST = timezone(timedelta(hours=8), "CST")
+
+
+def parse_at(value: str | None) -> datetime | None:
+    """`?at=`: a date (the end of that day, China time) or an ISO datetime with offset."""
+    if not value:
+        return None
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            return datetime.combine(day + timedelta(days=1), time(), CST) - timedelta(
+                microseconds=1
+            )
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidArgument("at", "a date (2027-03-01) or an ISO datetime") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=CST)
+
+
+def as_of(moment: datetime):
+    """Conditions selecting the version of each item that the public saw at `moment`."""
+    return (
+        ItemVersion.number.is_not(None),
+        ItemVersion.published_at <= moment,
+        or_(ItemVersion.superseded_at.is_(None), ItemVersion.superseded_at > moment),
+    )
+
+
+def _status_at(status: str, moment: datetime):
+    withdrawing = ItemVersion.disposition.in_(sorted(vocab.WITHDRAWING_DISPOSITIONS))
+    conditions = as_of(moment)
+    if status == ACTIVE:
+        return (*conditions, ~withdrawing)
+    if status == WITHDRAWN:
+        return (*conditions, withdrawing)
+    return conditions
 
 
 def _vocabulary_value(name: str, value: str, param: str) -> str:
@@ -64,7 +104,10 @@ def filtered(session: Session, filters: ItemFilters) -> Select:
     """SELECT of the public versions matching `filters` (not yet ordered or limited)."""
     if filters.status not in STATUSES:
         raise InvalidArgument("status", f"must be one of {', '.join(STATUSES)}")
-    query = select(ItemVersion).where(ItemVersion.public_status.in_(STATUSES[filters.status]))
+    if filters.at is not None:
+        query = select(ItemVersion).where(*_status_at(filters.status, filters.at))
+    else:
+        query = select(ItemVersion).where(ItemVersion.public_status.in_(STATUSES[filters.status]))
     if filters.unit:
         query = query.where(ItemVersion.unit_id == _resolve_unit_id(session, filters.unit))
     if filters.category:
@@ -166,16 +209,15 @@ def list_items(
     return Page(rows=rows, total=total, next=next_cursor, prev=prev_cursor)
 
 
-def get_item_version(session: Session, code: str) -> ItemVersion:
-    """The version the public sees for an item; Gone for a withdrawn item."""
-    version = session.scalar(
-        select(ItemVersion).where(
-            ItemVersion.code == code, ItemVersion.public_status.in_((ACTIVE, WITHDRAWN))
-        )
-    )
+def get_item_version(session: Session, code: str, at: datetime | None = None) -> ItemVersion:
+    """The version the public sees (or saw `at` a moment); Gone for a withdrawn item."""
+    public = (ItemVersion.public_status.in_((ACTIVE, WITHDRAWN)),)
+    condition = public if at is None else as_of(at)
+    version = session.scalar(select(ItemVersion).where(ItemVersion.code == code, *condition))
     if version is None:
-        raise NotFound(f"no published item with code {code}")
-    if version.public_status == WITHDRAWN:
+        when = "" if at is None else f" on {at.isoformat()}"
+        raise NotFound(f"no published item with code {code}{when}")
+    if version.disposition in vocab.WITHDRAWING_DISPOSITIONS:
         record = version.record
         raise Gone(
             f"item {code} was withdrawn: {vocab.label('dispositions', record['disposition'])}",

@@ -1,0 +1,329 @@
+"""Writing drafts: create, replace, patch, propose a disposition, declare a zero report.
+
+Every save validates the whole record and is a compare-and-set on the working version's
+`revision` (the ETag): the UPDATE names the revision the editor started from, so of two
+concurrent writers with the same If-Match exactly one matches a row and the other gets
+412. Editing a published item first creates its working copy; that is a compare-and-set
+on the item's state, so two editors cannot both start one.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..domain.codes import CodeError, next_basic_code, next_sub_item_code, parse_basic_code
+from ..domain.fields import ITEM_FIELDS
+from ..domain.record import filter_columns
+from ..domain.validation import check_record
+from ..models import Item, ItemVersion, Unit, utcnow
+from . import audit
+from .auth import EDITOR, Principal, require, require_unit
+from .errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    ValidationFailed,
+)
+from .items import DRAFT, EDITABLE_STATES, PUBLISHED, WITHDRAWN, editing_base, load_item
+
+DISPOSITION_FIELDS = ("disposition", "disposition_reason", "merged_into", "transferred_to")
+
+
+def _complete(record: dict[str, Any], unit: Unit) -> dict[str, Any]:
+    """The record as stored: the unit's reference from the database, every field present."""
+    record = dict(record)
+    record["unit"] = {"credit_code": unit.credit_code, "name": unit.name}
+    record.setdefault("region_code", unit.region_code)
+    record.setdefault("unit_nature", unit.nature)
+    for spec in ITEM_FIELDS:
+        record.setdefault(spec.name, [] if spec.type == "array" and not spec.required else None)
+    return record
+
+
+def _validate(session: Session, record: dict[str, Any], unit: Unit) -> None:
+    """Raise ValidationFailed with every problem of the record, by field path."""
+    errors = check_record(record)
+    parent = record.get("parent_code")
+    if parent and "parent_code" not in errors:
+        found = session.scalar(select(Item.unit_id).where(Item.code == parent))
+        if found is None:
+            errors["parent_code"] = [f"no main item {parent}"]
+        elif found != unit.id:
+            errors["parent_code"] = ["the main item belongs to another unit"]
+    merged = record.get("merged_into")
+    if merged and "merged_into" not in errors:
+        state = session.scalar(select(Item.state).where(Item.code == merged))
+        if state is None:
+            errors["merged_into"] = [f"no item {merged}"]
+        elif state == WITHDRAWN:
+            errors["merged_into"] = [f"item {merged} is withdrawn itself"]
+    if errors:
+        raise ValidationFailed(
+            f"the item has {sum(map(len, errors.values()))} problem(s); see errors",
+            errors=errors,
+        )
+
+
+def _allocate_code(session: Session, record: dict[str, Any], unit: Unit) -> None:
+    """Fill in `code` and `basic_code` from the unit's next free sequence (or leave them)."""
+    category, level = record.get("category"), record.get("level")
+    if not (isinstance(category, str) and isinstance(level, str) and unit.sector):
+        return  # validation reports what is missing
+    taken = session.scalars(select(Item.code).where(Item.unit_id == unit.id))
+    basics = [code[19:] for code in taken if code[18:19] == level]
+    origin = unit.region_code[:2]
+    try:
+        parent = record.get("parent_code")
+        if parent:
+            basic = next_sub_item_code(parse_basic_code(parent[19:]).main_code, basics)
+        else:
+            basic = next_basic_code(origin, category, unit.sector, basics)
+    except CodeError:
+        return
+    record["basic_code"] = basic
+    record["code"] = f"{unit.credit_code}{level}{basic}"
+
+
+def _resolve_unit(session: Session, principal: Principal | None, data: dict) -> Unit:
+    principal = require(principal, EDITOR)
+    given = data.get("unit") if isinstance(data.get("unit"), dict) else {}
+    credit_code = given.get("credit_code")
+    if principal.role == EDITOR:
+        unit = session.get(Unit, principal.unit_id)
+        if credit_code and credit_code != unit.credit_code:
+            raise Forbidden("editors may only create items of their own unit")
+        return unit
+    if not credit_code:
+        raise ValidationFailed(
+            "say which unit the item belongs to", errors={"unit.credit_code": ["required"]}
+        )
+    unit = session.scalar(select(Unit).where(Unit.credit_code == credit_code))
+    if unit is None:
+        raise ValidationFailed(
+            "unknown unit", errors={"unit.credit_code": [f"no unit {credit_code}"]}
+        )
+    return unit
+
+
+def create_item(session: Session, principal: Principal | None, data: dict[str, Any]) -> Item:
+    """A new item as a draft; the code is allocated when the client gives none."""
+    if not isinstance(data, dict):
+        raise ValidationFailed("the item must be a JSON object", errors={"": ["must be an object"]})
+    unit = _resolve_unit(session, principal, data)
+    record = _complete(data, unit)
+    if not record.get("code"):
+        _allocate_code(session, record, unit)
+    _validate(session, record, unit)
+    if session.scalar(select(Item.id).where(Item.code == record["code"])) is not None:
+        raise Conflict(f"an item with code {record['code']} already exists")
+    item = Item(code=record["code"], unit_id=unit.id, category=record["category"], state=DRAFT)
+    session.add(item)
+    session.flush()
+    session.add(
+        ItemVersion(
+            item_id=item.id,
+            unit_id=unit.id,
+            number=None,
+            revision=1,
+            record=record,
+            created_by=principal.actor,
+            **filter_columns(record),
+        )
+    )
+    audit.record(
+        session, principal.actor, "item.create", unit_id=unit.id, item_code=item.code, after=record
+    )
+    _commit(session, f"an item with code {record['code']} already exists")
+    return item
+
+
+def _commit(session: Session, conflict: str) -> None:
+    try:
+        session.commit()
+    except IntegrityError as exc:  # a concurrent writer took the same code first
+        session.rollback()
+        raise Conflict(conflict) from exc
+
+
+def _start(
+    session: Session, principal: Principal | None, code: str, if_match: int | None
+) -> tuple[Item, ItemVersion, Unit]:
+    item = load_item(session, code)
+    principal = require_unit(principal, item.unit_id)
+    if if_match is None:
+        raise PreconditionRequired("send If-Match with the ETag of the draft you edited")
+    if item.state not in EDITABLE_STATES and item.state != PUBLISHED:
+        raise Conflict(f"item {code} is {item.state}; only drafts and returned items can be edited")
+    base = editing_base(session, item)
+    if base.revision != if_match:
+        raise PreconditionFailed(
+            f"the draft changed since revision {if_match}; it is now {base.revision}",
+            current_revision=base.revision,
+        )
+    return item, base, session.get(Unit, item.unit_id)
+
+
+def _save(
+    session: Session,
+    principal: Principal,
+    item: Item,
+    base: ItemVersion,
+    record: dict[str, Any],
+    if_match: int,
+    action: str,
+) -> None:
+    now = utcnow()
+    if base.number is None:
+        done = session.execute(
+            update(ItemVersion)
+            .where(
+                ItemVersion.id == base.id,
+                ItemVersion.revision == if_match,
+                ItemVersion.number.is_(None),
+            )
+            .values(record=record, revision=if_match + 1, **filter_columns(record))
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    else:
+        # A published item: start its working copy, unless someone else just did.
+        done = session.execute(
+            update(Item)
+            .where(Item.id == item.id, Item.state == PUBLISHED)
+            .values(state=DRAFT, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if done:
+            session.execute(
+                insert(ItemVersion).values(
+                    item_id=item.id,
+                    unit_id=item.unit_id,
+                    number=None,
+                    revision=if_match + 1,
+                    record=record,
+                    created_by=principal.actor,
+                    created_at=now,
+                    **filter_columns(record),
+                )
+            )
+    if done != 1:
+        session.rollback()
+        raise PreconditionFailed(f"item {item.code} was changed by someone else meanwhile")
+    audit.record(
+        session,
+        principal.actor,
+        action,
+        unit_id=item.unit_id,
+        item_code=item.code,
+        before=base.record,
+        after=record,
+    )
+    session.commit()
+    session.expire_all()  # the Core UPDATEs above bypassed the identity map
+
+
+def replace_item(
+    session: Session, principal: Principal | None, code: str, data: Any, if_match: int | None
+) -> Item:
+    """PUT: the whole record anew (the code and unit stay what they are)."""
+    item, base, unit = _start(session, principal, code, if_match)
+    if not isinstance(data, dict):
+        raise ValidationFailed("the item must be a JSON object", errors={"": ["must be an object"]})
+    record = _complete({k: v for k, v in data.items() if not k.startswith("@")}, unit)
+    _keep_code(record, item, base)
+    _validate(session, record, unit)
+    _save(session, principal, item, base, record, if_match, "item.replace")
+    return item
+
+
+def patch_item(
+    session: Session, principal: Principal | None, code: str, patch: Any, if_match: int | None
+) -> Item:
+    """PATCH: an RFC 7396 JSON merge patch over the current draft."""
+    item, base, unit = _start(session, principal, code, if_match)
+    if not isinstance(patch, dict):
+        raise ValidationFailed("a merge patch is a JSON object", errors={"": ["must be an object"]})
+    record = _complete(merge_patch(base.record, patch), unit)
+    _keep_code(record, item, base)
+    _validate(session, record, unit)
+    _save(session, principal, item, base, record, if_match, "item.patch")
+    return item
+
+
+def propose_disposition(
+    session: Session, principal: Principal | None, code: str, data: Any, if_match: int | None
+) -> Item:
+    """Set the cleanup disposition (保留/取消/转移/整合/下放/上级调整) and its reason."""
+    item, base, unit = _start(session, principal, code, if_match)
+    if not isinstance(data, dict):
+        raise ValidationFailed("a disposition is a JSON object", errors={"": ["must be an object"]})
+    unknown = {key: ["unknown field"] for key in data if key not in DISPOSITION_FIELDS}
+    if unknown:
+        raise ValidationFailed("unknown fields in the disposition", errors=unknown)
+    record = dict(base.record)
+    record.update({name: data.get(name) for name in DISPOSITION_FIELDS})
+    record = _complete(record, unit)
+    _validate(session, record, unit)
+    _save(session, principal, item, base, record, if_match, "item.disposition")
+    return item
+
+
+def _keep_code(record: dict[str, Any], item: Item, base: ItemVersion) -> None:
+    # The code is the item's identity: it can be left out, but never changed.
+    if record.get("code") in (None, item.code):
+        record["code"] = item.code
+        record.setdefault("basic_code", base.record.get("basic_code"))
+        if record["basic_code"] is None:
+            record["basic_code"] = base.record.get("basic_code")
+        return
+    raise ValidationFailed(
+        "the code of an item cannot change", errors={"code": [f"must stay {item.code}"]}
+    )
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396: objects merge key by key, null removes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def declare_zero_report(
+    session: Session, principal: Principal | None, credit_code: str, reason: Any
+) -> Unit:
+    """Declare that a unit exercises no powers (零报告); public at once, like the unit itself."""
+    unit = session.scalar(select(Unit).where(Unit.credit_code == credit_code))
+    if unit is None:
+        raise NotFound(f"no unit with credit code {credit_code}")
+    principal = require_unit(principal, unit.id)
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationFailed("a zero report gives its reason", errors={"reason": ["required"]})
+    live = session.scalar(
+        select(Item.code).where(Item.unit_id == unit.id, Item.state != WITHDRAWN).limit(1)
+    )
+    if live is not None:
+        raise Conflict(f"unit {credit_code} has items (e.g. {live}); it cannot report zero")
+    before = {"zero_report": unit.zero_report, "zero_report_reason": unit.zero_report_reason}
+    unit.zero_report, unit.zero_report_reason = True, reason.strip()
+    audit.record(
+        session,
+        principal.actor,
+        "unit.zero_report",
+        unit_id=unit.id,
+        before=before,
+        after={"zero_report": True, "zero_report_reason": unit.zero_report_reason},
+    )
+    session.commit()
+    return unit
