@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import __version__
-from .api import docs, items, meta, units
+from .api import changes, docs, items, meta, sources, units
 from .api.errors import register_error_handlers
 from .api.http import finalize_response
 from .api.session import close_session
@@ -18,7 +18,7 @@ from .api.smorest import QingdanApi
 from .config import database_url, from_environ
 from .db import make_engine, make_session_factory
 
-BLUEPRINTS = (meta.blp, units.blp, items.blp)
+BLUEPRINTS = (meta.blp, units.blp, items.blp, changes.blp, sources.blp)
 
 
 @dataclass

@@ -20,6 +20,10 @@ ROOT_LINKS: dict[str, tuple[str, dict]] = {
     "units": ("qingdan_units.list_units", {}),
     "types": ("qingdan_meta.get_type", {"name": "item"}),
     "vocabularies": ("qingdan_meta.list_vocabularies", {}),
+    "changes": ("qingdan_changes.list_changes", {}),
+    "changes_atom": ("qingdan_changes.atom", {}),
+    "checksum": ("qingdan_changes.get_checksum", {}),
+    "sources": ("qingdan_sources.list_sources", {}),
 }
 
 
