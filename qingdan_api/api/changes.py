@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from ..services import feed
 from .atom import render_atom
@@ -59,7 +60,7 @@ def _no_cache(response: Response) -> Response:
 
 @blp.route("/@changes", endpoint="list_changes")
 class Changes(MethodView):
-    @blp.arguments(ChangesQuery, location="query", error_status_code=400)
+    @blp.arguments(ChangesQuery, location="query", error_status_code=400, unknown=RAISE)
     @blp.response(200, ChangesSchema)
     def get(self, args):
         """Changes after `since`, in seq order; follow `batching.next`, then poll `last_seq`."""
@@ -92,7 +93,7 @@ def _feed_cache_headers(response: Response) -> Response:
 
 @blp.route("/@changes/checksum", endpoint="get_checksum")
 class Checksum(MethodView):
-    @blp.arguments(ChecksumQuery, location="query", error_status_code=400)
+    @blp.arguments(ChecksumQuery, location="query", error_status_code=400, unknown=RAISE)
     @blp.response(200, ChecksumSchema)
     def get(self, args):
         """Counts and checksum of the published set (tombstones included) after `seq`."""
@@ -111,7 +112,7 @@ class Checksum(MethodView):
 
 @blp.route("/@changes.atom", endpoint="atom")
 class Atom(MethodView):
-    @blp.arguments(AtomQuery, location="query", error_status_code=400)
+    @blp.arguments(AtomQuery, location="query", error_status_code=400, unknown=RAISE)
     @blp.response(200, content_type="application/atom+xml")
     def get(self, args):
         """Newest publications and withdrawals as an Atom 1.0 feed (newest first)."""

@@ -64,7 +64,8 @@ def adjust(session, code: str, **changes) -> None:
 
 def cancel(session, code: str, reason: str) -> None:
     """Propose cancelling a published item (published later, as a withdrawal)."""
-    editing.patch_item(session, ADMIN, code, {"remarks": "拟取消"}, if_match=_revision(session, code))
+    patch = {"remarks": "拟取消"}
+    editing.patch_item(session, ADMIN, code, patch, if_match=_revision(session, code))
     editing.propose_disposition(
         session,
         ADMIN,
