@@ -103,3 +103,4 @@ def demo(instance, database, total, seed, reset, load_only, host, port) -> None:
 from .cli_tokens import token  # noqa: E402 (attached last: it imports this module's helpers)
 
 main.add_command(token)
+from . import cli_harvest  # noqa: E402, F401  (adds `qingdan harvest`)

@@ -10,7 +10,19 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import __version__
-from .api import audit, docs, editing, items, meta, notices, releases, units, workflow
+from .api import (
+    audit,
+    changes,
+    docs,
+    editing,
+    items,
+    meta,
+    notices,
+    releases,
+    sources,
+    units,
+    workflow,
+)
 from .api.errors import register_error_handlers
 from .api.http import finalize_response
 from .api.session import close_session
@@ -27,6 +39,8 @@ BLUEPRINTS = (
     releases.blp,
     notices.blp,
     audit.blp,
+    changes.blp,
+    sources.blp,
 )
 
 

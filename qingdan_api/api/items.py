@@ -16,6 +16,7 @@ from .links import absolute, item_url, listing, unit_url
 from .paging import page_size
 from .schemas import ItemListingSchema, ItemQuery, ItemSchema, VersionListingSchema
 from .session import db_session
+from .sources import source_label
 
 blp = Blueprint(
     "qingdan_items", __name__, description="Published items of the power and responsibility lists"
@@ -51,7 +52,10 @@ def item_resource(version: ItemVersion, chosen: tuple[str, ...] | None = None) -
         record = {name: record.get(name) for name in chosen}
     if isinstance(record.get("unit"), dict):
         record["unit"] = {**record["unit"], "@id": unit_url(record["unit"]["credit_code"])}
-    return {"@id": item_url(version.code), "@type": "item", **record}
+    resource = {"@id": item_url(version.code), "@type": "item", **record}
+    if version.source_id is not None:
+        resource["source"] = source_label(version.source_id)
+    return resource
 
 
 def filters_from(args: dict) -> catalog.ItemFilters:
@@ -65,6 +69,7 @@ def filters_from(args: dict) -> catalog.ItemFilters:
         parent=args["parent"],
         status=args["status"],
         at=catalog.parse_at(args["at"]),
+        source=args["source"],
     )
 
 

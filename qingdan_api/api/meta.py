@@ -22,6 +22,10 @@ ROOT_LINKS: dict[str, tuple[str, dict]] = {
     "vocabularies": ("qingdan_meta.list_vocabularies", {}),
     "releases": ("qingdan_releases.list_releases", {}),
     "notices": ("qingdan_notices.list_notices", {}),
+    "changes": ("qingdan_changes.list_changes", {}),
+    "changes_atom": ("qingdan_changes.atom", {}),
+    "checksum": ("qingdan_changes.get_checksum", {}),
+    "sources": ("qingdan_sources.list_sources", {}),
 }
 
 

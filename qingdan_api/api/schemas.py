@@ -52,8 +52,22 @@ class LinkedSchema(Schema):
     type_ = fields.String(data_key="@type", attribute="@type")
 
 
+class SourceRefSchema(LinkedSchema):
+    """The harvest source that harvested content is labelled with (see @sources)."""
+
+    name = fields.String()
+    base_url = fields.String()
+    region_code = fields.String(allow_none=True)
+
+
+_SOURCE_FIELD = fields.Nested(
+    SourceRefSchema, metadata={"description": "only on harvested content: where it comes from"}
+)
 ItemSchema = LinkedSchema.from_dict(
-    {spec.name: _marshmallow_field(spec) for spec in ITEM_FIELDS + VERSION_FIELDS},
+    {
+        **{spec.name: _marshmallow_field(spec) for spec in ITEM_FIELDS + VERSION_FIELDS},
+        "source": _SOURCE_FIELD,
+    },
     name="Item",
 )
 ItemSchema.__doc__ = "One published version of an item: the full public record."
@@ -109,6 +123,11 @@ class ItemQuery(PagingQuery):
     parent = fields.String(
         load_default=None, metadata={"description": "main item code: list its sub-items"}
     )
+    source = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=0),
+        metadata={"description": "harvest source id (see @sources); 0 = local content only"},
+    )
     status = fields.String(
         load_default="active",
         metadata={"description": "active (default), withdrawn, or all"},
@@ -148,6 +167,9 @@ class UnitSchema(LinkedSchema):
         keys=fields.String(), values=fields.Integer(), metadata={"description": "by category"}
     )
     items = fields.String(metadata={"description": "URL of this unit's published items"})
+    source = fields.Nested(
+        SourceRefSchema, metadata={"description": "only on harvested units: where from"}
+    )
 
 
 class UnitListingSchema(ListingSchema):

@@ -12,6 +12,7 @@ from .links import absolute, listing, unit_url
 from .paging import page_size
 from .schemas import UnitListingSchema, UnitQuery, UnitSchema
 from .session import db_session
+from .sources import source_label
 
 blp = Blueprint("qingdan_units", __name__, description="Units (实施主体) and their item counts")
 
@@ -40,6 +41,7 @@ def unit_resource(summary: units.UnitSummary) -> dict:
         "items_total": summary.items_total,
         "item_counts": dict(sorted(summary.item_counts.items())),
         "items": absolute("qingdan_items.list_items", unit=unit.credit_code),
+        **({"source": source_label(unit.source_id)} if unit.source_id is not None else {}),
     }
 
 

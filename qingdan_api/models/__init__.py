@@ -8,6 +8,7 @@ from .counter import ChangeCounter
 from .item import Item, ItemVersion
 from .notice import Notice, NoticeComment
 from .release import Release
+from .source import HarvestConflict, Source
 from .unit import Unit
 
 __all__ = [
@@ -18,11 +19,13 @@ __all__ = [
     "Base",
     "Change",
     "ChangeCounter",
+    "HarvestConflict",
     "Item",
     "ItemVersion",
     "Notice",
     "NoticeComment",
     "Release",
+    "Source",
     "Unit",
     "utcnow",
 ]

@@ -29,6 +29,8 @@ class Item(Base):
     code: Mapped[str] = mapped_column(String(31), unique=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     category: Mapped[str] = mapped_column(String(2))
+    # The harvest source this item is mirrored from; NULL for local (edited) content.
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), index=True)
     # Workflow state of the item as a whole (see services.workflow).
     state: Mapped[str] = mapped_column(String(20), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -76,6 +78,8 @@ class ItemVersion(Base):
     region_code: Mapped[str] = mapped_column(String(12))
     parent_code: Mapped[str | None] = mapped_column(String(31))
     target_mask: Mapped[int] = mapped_column(Integer)  # bit n set = target code n
+    # Copied from the item so that listings can label harvested content without a join.
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
 
     record: Mapped[dict[str, Any]]
     content_hash: Mapped[str] = mapped_column(String(64))

@@ -21,6 +21,8 @@ class Unit(Base):
     region_code: Mapped[str] = mapped_column(String(12), index=True)
     sector: Mapped[str | None] = mapped_column(String(2))  # sector segment of its basic codes
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    # The harvest source this unit was mirrored from; NULL for local units.
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), index=True)
     zero_report: Mapped[bool] = mapped_column(Boolean, default=False)
     zero_report_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

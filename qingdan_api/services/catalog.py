@@ -40,6 +40,7 @@ class ItemFilters:
     parent: str | None = None
     status: str = ACTIVE
     codes: list[str] = field(default_factory=list)
+    source: int | None = None  # harvest source id; 0 = local (not harvested) content
     at: datetime | None = None  # what was published at that moment instead of now
 
 
@@ -137,6 +138,12 @@ def filtered(session: Session, filters: ItemFilters) -> Select:
         query = query.where(ItemVersion.parent_code == filters.parent)
     if filters.codes:
         query = query.where(ItemVersion.code.in_(filters.codes))
+    if filters.source is not None:
+        query = query.where(
+            ItemVersion.source_id.is_(None)
+            if filters.source == 0
+            else ItemVersion.source_id == filters.source
+        )
     return query
 
 
