@@ -23,11 +23,27 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         engine = create_engine(url, echo=echo, json_serializer=_dumps, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy emit BEGIN itself so transactions behave as on PostgreSQL.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     return create_engine(url, echo=echo, json_serializer=_dumps, pool_pre_ping=True)
+
+
+WRITE_OPTION = "qingdan_write"
+
+
+def _sqlite_begin(conn) -> None:
+    # A deferred transaction that reads and then writes fails at once with "database is
+    # locked" when another writer got in between; busy_timeout cannot help it. Writers
+    # therefore take the write lock up front and queue on busy_timeout instead.
+    write = conn.get_execution_options().get(WRITE_OPTION)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def writer_engine(engine: Engine) -> Engine:
+    """The same engine and pool, marked for transactions that will write."""
+    return engine.execution_options(**{WRITE_OPTION: True})
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -28,7 +28,7 @@ from .api.http import finalize_response
 from .api.session import close_session
 from .api.smorest import QingdanApi
 from .config import database_url, from_environ
-from .db import make_engine, make_session_factory
+from .db import make_engine, make_session_factory, writer_engine
 
 BLUEPRINTS = (
     meta.blp,
@@ -50,6 +50,8 @@ class QingdanState:
 
     engine: Engine
     session_factory: sessionmaker[Session]
+    # For requests that write: on SQLite their transactions take the write lock up front.
+    write_session_factory: sessionmaker[Session]
     api: Api
     url_prefix: str
 
@@ -79,7 +81,13 @@ class QingdanAPI:
         )
 
         engine = make_engine(database_url(app.config), echo=app.config["QINGDAN_SQL_ECHO"])
-        state = QingdanState(engine, make_session_factory(engine), api, prefix)
+        state = QingdanState(
+            engine,
+            make_session_factory(engine),
+            make_session_factory(writer_engine(engine)),
+            api,
+            prefix,
+        )
         app.extensions["qingdan"] = state
 
         for blueprint in BLUEPRINTS:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+from flask import current_app, g, request
 from sqlalchemy.orm import Session
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def db_session() -> Session:
     if "qingdan_session" not in g:
-        g.qingdan_session = current_app.extensions["qingdan"].session_factory()
+        state = current_app.extensions["qingdan"]
+        reads = request.method in READ_METHODS
+        factory = state.session_factory if reads else state.write_session_factory
+        g.qingdan_session = factory()
     return g.qingdan_session
 
 

@@ -24,6 +24,7 @@ STATIC_VALUES = {
     "credit_code": [UNIT_A["credit_code"], UNIT_B["credit_code"]],
     "number": [1, 2, 3],
     "name": ["item", "categories", "dispositions"],
+    "source_id": [1],  # no harvest source here: the route must still answer without leaking
 }
 SKIP_ENDPOINTS = {"qingdan_docs.asset", "static"}
 
