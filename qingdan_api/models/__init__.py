@@ -5,6 +5,7 @@ from .base import Base, utcnow
 from .change import UPSERT, WITHDRAW, Change
 from .item import Item, ItemVersion
 from .release import Release
+from .search import SearchCheckpoint, SearchDocument
 from .unit import Unit
 
 __all__ = [
@@ -16,6 +17,8 @@ __all__ = [
     "Item",
     "ItemVersion",
     "Release",
+    "SearchCheckpoint",
+    "SearchDocument",
     "Unit",
     "utcnow",
 ]
