@@ -10,15 +10,18 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import __version__
-from .api import docs, items, meta, units
+from .api import docs, items, meta, search, units
 from .api.errors import register_error_handlers
 from .api.http import finalize_response
 from .api.session import close_session
 from .api.smorest import QingdanApi
 from .config import database_url, from_environ
 from .db import make_engine, make_session_factory
+from .search.hooks import install_after_commit, start_catch_up
+from .search.indexer import Indexer
+from .search.registry import make_backend
 
-BLUEPRINTS = (meta.blp, units.blp, items.blp)
+BLUEPRINTS = (meta.blp, units.blp, items.blp, search.blp)
 
 
 @dataclass
@@ -29,6 +32,7 @@ class QingdanState:
     session_factory: sessionmaker[Session]
     api: Api
     url_prefix: str
+    search: Indexer
 
 
 class QingdanAPI:
@@ -53,7 +57,10 @@ class QingdanAPI:
         api = QingdanApi(app, config_prefix="QINGDAN", spec_kwargs={"info": _info()})
 
         engine = make_engine(database_url(app.config), echo=app.config["QINGDAN_SQL_ECHO"])
-        state = QingdanState(engine, make_session_factory(engine), api, prefix)
+        session_factory = make_session_factory(engine)
+        indexer = Indexer(session_factory, make_backend(app.config))
+        install_after_commit(session_factory, indexer)
+        state = QingdanState(engine, session_factory, api, prefix, indexer)
         app.extensions["qingdan"] = state
 
         for blueprint in BLUEPRINTS:
@@ -61,6 +68,8 @@ class QingdanAPI:
         app.register_blueprint(docs.blp, url_prefix=prefix)
         register_error_handlers(app)
         app.teardown_appcontext(close_session)
+        if app.config["QINGDAN_SEARCH_CATCH_UP_ON_START"]:
+            start_catch_up(indexer)
         return state
 
 

@@ -20,6 +20,7 @@ ROOT_LINKS: dict[str, tuple[str, dict]] = {
     "units": ("qingdan_units.list_units", {}),
     "types": ("qingdan_meta.get_type", {"name": "item"}),
     "vocabularies": ("qingdan_meta.list_vocabularies", {}),
+    "search": ("qingdan_search.status", {}),  # @search itself needs a q
 }
 
 
