@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -76,7 +76,7 @@ def search(
     node = parse_query(q)
     if node is None:
         raise InvalidArgument("q", "no words to search for: use Chinese, letters or digits")
-    filters.status = ACTIVE  # only live items are indexed
+    filters = replace(filters, status=ACTIVE)  # only live items are indexed
     query = SearchQuery(node, filters, exact=typed(q), limit=limit + 1, after=_after(cursor))
     results = backend.search(session, query)
     more = len(results.hits) > limit

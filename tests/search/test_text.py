@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from qingdan_api.search.documents import build_document
 from qingdan_api.search.fts import fts5_expression, tsquery_expression, tsvector_literal
+from qingdan_api.search.snippets import highlight, snippets
 from qingdan_api.search.text import AllOf, AnyOf, Term, code_term, parse, terms_of, words
 from tests.factories import SAMPLE
 
@@ -61,9 +62,17 @@ def test_documents_weigh_fields_apart():
     assert {"食品", "经营", "许可"} <= set(document.fields["name"])
     assert "11449901mb0000019m3440112001000" in document.fields["codes"]
     assert "440112001000" in document.fields["codes"] and "许可00001000" in document.fields["codes"]
-    assert (
-        "食品安全法" in " ".join(document.fields["titles"]) or "安全法" in document.fields["titles"]
-    )
-    assert "许可制度" in "".join(document.fields["body"])
+    assert {"中华人民共和国", "安全法", "临江市", "管理局"} <= set(document.fields["titles"])
+    assert "许可制度" in "".join(document.fields["body"])  # legal basis text
     literal = tsvector_literal(document)
-    assert "'食品':1A" in literal and ":" in literal and "B" in literal and "D" in literal
+    assert literal.startswith("'食品':1A")
+    assert "'440112001000':5B" in literal and "'行政复议'" not in literal
+
+
+def test_snippets_escape_html_and_cut_a_window():
+    pattern = re.compile("许可")
+    assert highlight("<b>许可</b>", pattern) == "&lt;b&gt;<mark>许可</mark>&lt;/b&gt;"
+    record = {"name": "无关", "remarks": "前" * 100 + "许可" + "后" * 100}
+    text = snippets(record, {"许可"})["text"]
+    assert text.startswith("…") and text.endswith("…") and "<mark>许可</mark>" in text
+    assert len(text) < 120
