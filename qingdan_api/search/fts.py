@@ -48,6 +48,12 @@ class Fts5Index:
         session.execute(text("DELETE FROM search_fts"))
         session.execute(delete(SearchDocument))
 
+    def matching_ids(self, node: Node, *, scope: str | None = None, name: str = "ids"):
+        """The ids of the matching items, for `IN (…)` (evaluated once, not per row)."""
+        return text(f"SELECT rowid FROM search_fts WHERE search_fts MATCH :{name}").bindparams(
+            **{name: fts5_expression(node, scope)}
+        )
+
     def match(self, node: Node, *, scope: str | None = None, name: str = "matches") -> Subquery:
         """(item_id, score) of the matching documents; higher score = better.
 
@@ -105,6 +111,11 @@ class PostgresIndex:
 
     def clear(self, session: Session) -> None:
         session.execute(delete(SearchDocument))
+
+    def matching_ids(self, node: Node, *, scope: str | None = None, name: str = "ids"):
+        return text(
+            f"SELECT item_id FROM search_documents WHERE tsv @@ CAST(:{name} AS tsquery)"
+        ).bindparams(**{name: tsquery_expression(node, scope)})
 
     def match(self, node: Node, *, scope: str | None = None, name: str = "matches") -> Subquery:
         return (
