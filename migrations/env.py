@@ -6,6 +6,7 @@ from alembic import context
 
 from qingdan_api.config import database_url, from_environ
 from qingdan_api.db import make_engine
+from qingdan_api.migrate import include_name
 from qingdan_api.models import Base
 
 config = context.config
@@ -39,6 +40,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite can only alter tables by copying them
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -96,11 +96,14 @@ def demo(instance, database, total, seed, reset, load_only, host, port) -> None:
                 f"loaded {stats['units']} units, {stats['items']} items, "
                 f"{stats['versions']} versions in {elapsed:.1f}s"
             )
+            if reset:  # the search index may still hold what was deleted
+                state.search.reindex()
     if not load_only:
         _serve(app, host, port)
 
 
-from .cli_tokens import token  # noqa: E402 (attached last: it imports this module's helpers)
+# Feature commands attach themselves last: they import this module's helpers.
+from . import cli_harvest, cli_search  # noqa: E402, F401 (`harvest`; `index`, `reindex`)
+from .cli_tokens import token  # noqa: E402
 
 main.add_command(token)
-from . import cli_harvest  # noqa: E402, F401  (adds `qingdan harvest`)

@@ -6,6 +6,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+
+def _flag(value: Any) -> bool:
+    return str(value).lower() in ("1", "true", "yes")
+
+
 # name -> (default, parser). Every key is also read from the environment under its name.
 SETTINGS: dict[str, tuple[Any, Any]] = {
     "QINGDAN_INSTANCE": ("instance", str),
@@ -14,6 +19,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "QINGDAN_SEARCH_BACKEND": ("sql", str),
     "QINGDAN_ELASTICSEARCH_URL": (None, str),
     "QINGDAN_ELASTICSEARCH_INDEX": ("qingdan-items", str),
+    # Absorb changes published while the service was down, in a background thread.
+    "QINGDAN_SEARCH_CATCH_UP_ON_START": (True, _flag),
     "QINGDAN_PAGE_SIZE": (25, int),
     "QINGDAN_MAX_PAGE_SIZE": (200, int),
     "QINGDAN_CACHE_MAX_AGE": (60, int),
@@ -21,7 +28,7 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Comments on items on public notice: at most LIMIT per client address per WINDOW seconds.
     "QINGDAN_COMMENT_RATE_LIMIT": (5, int),
     "QINGDAN_COMMENT_RATE_WINDOW": (3600, int),
-    "QINGDAN_SQL_ECHO": (False, lambda v: str(v).lower() in ("1", "true", "yes")),
+    "QINGDAN_SQL_ECHO": (False, _flag),
 }
 
 

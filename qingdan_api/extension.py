@@ -19,6 +19,7 @@ from .api import (
     meta,
     notices,
     releases,
+    search,
     sources,
     units,
     workflow,
@@ -29,6 +30,9 @@ from .api.session import close_session
 from .api.smorest import QingdanApi
 from .config import database_url, from_environ
 from .db import make_engine, make_session_factory, writer_engine
+from .search.hooks import install_after_commit, start_catch_up
+from .search.indexer import Indexer
+from .search.registry import make_backend
 
 BLUEPRINTS = (
     meta.blp,
@@ -41,6 +45,7 @@ BLUEPRINTS = (
     audit.blp,
     changes.blp,
     sources.blp,
+    search.blp,
 )
 
 
@@ -49,11 +54,13 @@ class QingdanState:
     """What the extension keeps in `app.extensions["qingdan"]`."""
 
     engine: Engine
+    # Sessions that may write (services, CLI, indexer): on SQLite their transactions take
+    # the write lock up front. Public reads use `read_session_factory`, which never blocks.
     session_factory: sessionmaker[Session]
-    # For requests that write: on SQLite their transactions take the write lock up front.
-    write_session_factory: sessionmaker[Session]
+    read_session_factory: sessionmaker[Session]
     api: Api
     url_prefix: str
+    search: Indexer
 
 
 class QingdanAPI:
@@ -81,13 +88,13 @@ class QingdanAPI:
         )
 
         engine = make_engine(database_url(app.config), echo=app.config["QINGDAN_SQL_ECHO"])
-        state = QingdanState(
-            engine,
-            make_session_factory(engine),
-            make_session_factory(writer_engine(engine)),
-            api,
-            prefix,
-        )
+        session_factory = make_session_factory(writer_engine(engine))
+        read_session_factory = make_session_factory(engine)
+        # The indexer writes: on SQLite its transactions take the write lock up front too.
+        indexer = Indexer(session_factory, make_backend(app.config))
+        for factory in (session_factory, read_session_factory):
+            install_after_commit(factory, indexer)
+        state = QingdanState(engine, session_factory, read_session_factory, api, prefix, indexer)
         app.extensions["qingdan"] = state
 
         for blueprint in BLUEPRINTS:
@@ -95,6 +102,8 @@ class QingdanAPI:
         app.register_blueprint(docs.blp, url_prefix=prefix)
         register_error_handlers(app)
         app.teardown_appcontext(close_session)
+        if app.config["QINGDAN_SEARCH_CATCH_UP_ON_START"]:
+            start_catch_up(indexer)
         return state
 
 

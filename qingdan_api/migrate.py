@@ -13,6 +13,20 @@ from sqlalchemy import Engine, inspect
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Native full-text objects the migrations create but the models cannot describe (an FTS5
+# virtual table and its shadow tables on SQLite; a tsvector column and its GIN index on
+# PostgreSQL). Autogenerate must neither drop them nor reflect the virtual table.
+NATIVE_SEARCH_TABLE_PREFIX = "search_fts"
+NATIVE_SEARCH_OBJECTS = {("column", "tsv"), ("index", "ix_search_documents_tsv")}
+
+
+def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
+    """Alembic `include_name` hook: skip the native full-text objects."""
+    if type_ == "table" and name and name.startswith(NATIVE_SEARCH_TABLE_PREFIX):
+        return False
+    return (type_, name) not in NATIVE_SEARCH_OBJECTS
+
+
 def alembic_config(url: str) -> Config:
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))

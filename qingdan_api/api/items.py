@@ -68,7 +68,7 @@ def filters_from(args: dict) -> catalog.ItemFilters:
         region=args["region"],
         parent=args["parent"],
         status=args["status"],
-        at=catalog.parse_at(args["at"]),
+        at=catalog.parse_at(args.get("at")),
         source=args["source"],
     )
 

@@ -26,6 +26,7 @@ ROOT_LINKS: dict[str, tuple[str, dict]] = {
     "changes_atom": ("qingdan_changes.atom", {}),
     "checksum": ("qingdan_changes.get_checksum", {}),
     "sources": ("qingdan_sources.list_sources", {}),
+    "search": ("qingdan_search.status", {}),  # @search itself needs a q
 }
 
 

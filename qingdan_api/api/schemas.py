@@ -111,7 +111,9 @@ def _vocab_param(name: str) -> fields.String:
     )
 
 
-class ItemQuery(PagingQuery):
+class ItemFilterQuery(PagingQuery):
+    """The filters of /items, shared by /@search."""
+
     unit = fields.String(load_default=None, metadata={"description": "unit credit code"})
     category = _vocab_param("categories")
     level = _vocab_param("levels")
@@ -128,6 +130,9 @@ class ItemQuery(PagingQuery):
         validate=validate.Range(min=0),
         metadata={"description": "harvest source id (see @sources); 0 = local content only"},
     )
+
+
+class ItemQuery(ItemFilterQuery):
     status = fields.String(
         load_default="active",
         metadata={"description": "active (default), withdrawn, or all"},
@@ -231,3 +236,64 @@ class ServiceRootSchema(LinkedSchema):
 
 
 VOCABULARY_NAMES = tuple(vocab.VOCABULARIES)
+
+
+class SearchQuerySchema(ItemFilterQuery):
+    q = fields.String(
+        required=True,
+        metadata={"description": "words, part of an item name or code; at most 200 characters"},
+    )
+
+
+class FacetValueSchema(Schema):
+    value = fields.String()
+    label = fields.String(allow_none=True, metadata={"description": "Chinese label"})
+    count = fields.Integer()
+
+
+class SearchHitSchema(ItemSchema):
+    score = fields.Float(metadata={"description": "relevance; higher is better"})
+    highlights = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "HTML: 'name', and 'text', a passage, with <mark> around hits"},
+    )
+
+
+class SearchResultsSchema(ListingSchema):
+    q = fields.String()
+    items = fields.List(fields.Nested(SearchHitSchema))
+    facets = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.Nested(FacetValueSchema)),
+        metadata={"description": "category, unit, level, target, region: counts of all hits"},
+    )
+
+
+class SuggestQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    q = fields.String(required=True, metadata={"description": "what the user typed so far"})
+    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=20))
+
+
+class SuggestionSchema(Schema):
+    id_ = fields.String(data_key="@id", attribute="@id")
+    name = fields.String()
+    code = fields.String(metadata={"description": "the best match among items of this name"})
+    count = fields.Integer(metadata={"description": "published items with this name"})
+
+
+class SuggestionsSchema(Schema):
+    id_ = fields.String(data_key="@id", attribute="@id")
+    items = fields.List(fields.Nested(SuggestionSchema))
+    items_total = fields.Integer()
+
+
+class SearchStatusSchema(LinkedSchema):
+    backend = fields.String(metadata={"description": "sql or elasticsearch"})
+    documents = fields.Integer(metadata={"description": "items in the index"})
+    checkpoint = fields.Integer(metadata={"description": "last change-feed seq indexed"})
+    last_change = fields.Integer(metadata={"description": "last change-feed seq"})
+    lag = fields.Integer(metadata={"description": "changes not yet indexed"})

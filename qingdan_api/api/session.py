@@ -12,7 +12,7 @@ def db_session() -> Session:
     if "qingdan_session" not in g:
         state = current_app.extensions["qingdan"]
         reads = request.method in READ_METHODS
-        factory = state.session_factory if reads else state.write_session_factory
+        factory = state.read_session_factory if reads else state.session_factory
         g.qingdan_session = factory()
     return g.qingdan_session
 

@@ -8,6 +8,7 @@ from .counter import ChangeCounter
 from .item import Item, ItemVersion
 from .notice import Notice, NoticeComment
 from .release import Release
+from .search import SearchCheckpoint, SearchDocument
 from .source import HarvestConflict, Source
 from .unit import Unit
 
@@ -25,6 +26,8 @@ __all__ = [
     "Notice",
     "NoticeComment",
     "Release",
+    "SearchCheckpoint",
+    "SearchDocument",
     "Source",
     "Unit",
     "utcnow",

@@ -83,7 +83,7 @@ def _status_at(status: str, moment: datetime):
     return conditions
 
 
-def _vocabulary_value(name: str, value: str, param: str) -> str:
+def vocabulary_value(name: str, value: str, param: str) -> str:
     """Accept a term by its code or its English key; return what the record stores."""
     for term in vocab.VOCABULARIES[name]:
         if value in (term.code, term.key):
@@ -113,17 +113,15 @@ def filtered(session: Session, filters: ItemFilters) -> Select:
     if filters.unit:
         query = query.where(ItemVersion.unit_id == _resolve_unit_id(session, filters.unit))
     if filters.category:
-        value = _vocabulary_value("categories", filters.category, "category")
+        value = vocabulary_value("categories", filters.category, "category")
         query = query.where(ItemVersion.category == value)
     if filters.level:
-        query = query.where(
-            ItemVersion.level == _vocabulary_value("levels", filters.level, "level")
-        )
+        query = query.where(ItemVersion.level == vocabulary_value("levels", filters.level, "level"))
     if filters.disposition:
-        value = _vocabulary_value("dispositions", filters.disposition, "disposition")
+        value = vocabulary_value("dispositions", filters.disposition, "disposition")
         query = query.where(ItemVersion.disposition == value)
     if filters.target:
-        code = _vocabulary_value("targets", filters.target, "target")
+        code = vocabulary_value("targets", filters.target, "target")
         query = query.where(ItemVersion.target_mask.op("&")(1 << int(code)) != 0)
     if filters.region:
         try:

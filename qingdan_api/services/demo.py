@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from ..demo import generate_items, generate_units
-from ..models import AuditEntry, Change, Item, ItemVersion, Release, Unit
+from ..models import Base, ItemVersion, Release, Unit
 from .loading import BulkLoader, Publication, add_release, add_units
 
 PUBLISHED_STATES = {"published", "withdrawn"}
@@ -29,11 +29,12 @@ def has_content(session: Session) -> bool:
 
 
 def reset_content(session: Session) -> None:
-    """Delete all content (not the schema): children before parents."""
-    for model in (Change, AuditEntry, ItemVersion, Item, Release):
-        session.execute(delete(model))
-    session.execute(delete(Unit).where(Unit.parent_id.is_not(None)))
-    session.execute(delete(Unit))
+    """Delete every row of every table (not the schema), children before parents.
+
+    Indexes kept outside the tables (the search index) must be rebuilt afterwards.
+    """
+    for table in reversed(Base.metadata.sorted_tables):
+        session.execute(table.delete())
     session.commit()
 
 

@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from qingdan_api.db import make_engine
-from qingdan_api.migrate import downgrade, upgrade
+from qingdan_api.migrate import downgrade, include_name, upgrade
 from qingdan_api.models import Base
 
 
@@ -15,7 +15,9 @@ def test_migrations_match_models_and_round_trip(database_url):
     engine = make_engine(database_url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_name": include_name}
+            )
             assert compare_metadata(context, Base.metadata) == []
         downgrade(engine, "base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}

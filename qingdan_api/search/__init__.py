@@ -1,0 +1,1 @@
+"""Full-text search: the SearchBackend protocol, its backends and the indexer."""

@@ -1,0 +1,69 @@
+"""What of a published record is searchable, split into weighted fields of segmented terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .text import code_term, words
+
+# Field -> weight. The same weights rank in FTS5 (bm25), PostgreSQL (ts_rank A-D) and
+# Elasticsearch (field boosts), so the backends order results alike.
+WEIGHTS = {"name": 10.0, "codes": 6.0, "titles": 3.0, "body": 1.0}
+# Ranking tiers above the text score, identical on every backend: an item named exactly
+# what was typed comes first, then items whose name (or code) holds every word.
+EXACT_NAME_BOOST = 1000.0
+NAME_MATCH_BOOST = 100.0
+
+
+@dataclass(frozen=True)
+class Document:
+    """The searchable form of one item's public version."""
+
+    item_id: int
+    version_id: int
+    code: str
+    fields: dict[str, list[str]]  # field name -> terms, in text order
+    record: dict[str, Any]
+
+
+def _texts(record: dict[str, Any], key: str, *members: str) -> list[str]:
+    return [entry.get(m) or "" for entry in record.get(key) or () for m in members]
+
+
+def field_texts(record: dict[str, Any]) -> dict[str, list[str]]:
+    """The raw texts of each weighted field (also used to cut highlighted snippets)."""
+    unit = record.get("unit") or {}
+    return {
+        "name": [record.get("name") or "", record.get("sub_item_name") or ""],
+        "titles": [
+            unit.get("name") or "",
+            record.get("handling_office") or "",
+            (record.get("entrusting_unit") or {}).get("name") or "",
+            *_texts(record, "co_implementing_units", "name"),
+            *_texts(record, "legal_bases", "title"),
+        ],
+        "body": [
+            *_texts(record, "legal_bases", "text"),
+            record.get("acceptance_conditions") or "",
+            *_texts(record, "responsibilities", "content"),
+            *_texts(record, "accountabilities", "situation"),
+            *_texts(record, "discretion_standards", "circumstance", "penalty"),
+            record.get("disposition_reason") or "",
+            record.get("remarks") or "",
+        ],
+    }
+
+
+def codes_of(record: dict[str, Any]) -> list[str]:
+    """Code terms an item is found by: its implementation, basic and local codes."""
+    raw = (record.get("code"), record.get("basic_code"), record.get("local_code"))
+    return [t for t in map(code_term, raw) if t]
+
+
+def build_document(item_id: int, version_id: int, record: dict[str, Any]) -> Document:
+    fields = {
+        name: [w for t in texts for w in words(t)] for name, texts in field_texts(record).items()
+    }
+    fields["codes"] = codes_of(record)
+    return Document(item_id, version_id, record["code"], fields, record)

@@ -1,0 +1,189 @@
+"""Keeping the search index in step with the database, through the change feed.
+
+The change feed (`changes`) is the indexer's durable queue and `search_checkpoints` holds
+the last `seq` each index absorbed. Catching up reads the changes after the checkpoint in
+batches, re-reads the current public version of every item they touch (publishing an
+item twice in a batch indexes it once; a withdrawn item is removed) and advances the
+checkpoint: in the same transaction as the index writes for the `sql` backend, after the
+bulk request succeeded for Elasticsearch. Writes are idempotent, so replaying a batch
+after a crash is harmless, and a crash between a publication's commit and its indexing
+loses nothing: the next catch-up finds the change still after the checkpoint.
+
+Change rows must be absorbed in commit order, not just `seq` order: on PostgreSQL a
+transaction can commit seq 11 while seq 10 is still in flight. Catch-up therefore stops at
+a high-water mark below which every change is settled (see `_high_water`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..models import Change, ItemVersion, SearchCheckpoint
+from .documents import Document, build_document
+from .protocol import SearchBackend
+
+log = logging.getLogger(__name__)
+
+ACTIVE = "active"
+BATCH_SIZE = 2000
+INDEXER_SESSION = "qingdan_search_indexer"  # session.info flag: the indexer's own sessions
+# How long catch-up waits for in-flight publications before trying again later.
+PG_LOCK_TIMEOUT = "5s"
+
+
+@dataclass
+class IndexStatus:
+    backend: str
+    documents: int
+    checkpoint: int
+    last_change: int
+    lag: int  # changes in the feed not yet absorbed by the index
+
+
+class Indexer:
+    """Catch-up, full rebuild and status of one backend's index over one database."""
+
+    def __init__(self, session_factory: sessionmaker[Session], backend: SearchBackend):
+        self.session_factory = session_factory
+        self.backend = backend
+
+    def _session(self) -> Session:
+        return self.session_factory(info={INDEXER_SESSION: True})
+
+    def catch_up(self, batch_size: int = BATCH_SIZE, progress: Any = None) -> int:
+        """Index every settled change after the checkpoint; returns how many were absorbed."""
+        high_water = self._high_water()
+        if high_water <= self._checkpoint():
+            return 0  # nothing to do: write nothing, so idle catch-ups never block writers
+        absorbed = 0
+        while True:
+            with self._session() as session, session.begin():
+                checkpoint = self._claim(session)
+                rows = session.execute(
+                    select(Change.seq, Change.item_id)
+                    .where(Change.seq > checkpoint, Change.seq <= high_water)
+                    .order_by(Change.seq)
+                    .limit(batch_size)
+                ).all()
+                if not rows:
+                    return absorbed
+                item_ids = {item_id for _seq, item_id in rows}
+                documents = list(_documents(session, item_ids))
+                removed = sorted(item_ids - {d.item_id for d in documents})
+                self.backend.write(session, documents, removed)
+                self._set_checkpoint(session, rows[-1][0])
+            absorbed += len(rows)
+            if progress is not None:
+                progress.update(len(rows))
+
+    def reindex(self, progress: Any = None) -> int:
+        """Rebuild the whole index from the database; returns the number of documents."""
+        high_water = self._high_water()
+        with self._session() as session, session.begin():
+            total = session.scalar(select(func.count()).where(ItemVersion.public_status == ACTIVE))
+            if progress is not None:
+                progress.reset(total=total)
+            counted = _Counter(progress)
+            self.backend.rebuild(session, counted.wrap(_all_documents(session)))
+            # Changes after the high-water mark are replayed by the next catch-up;
+            # replaying what the rebuild already saw is harmless.
+            self._claim(session)
+            self._set_checkpoint(session, high_water)
+        self.catch_up()
+        return counted.count
+
+    def status(self) -> IndexStatus:
+        checkpoint = self._checkpoint()
+        with self._session() as session:
+            last = session.scalar(select(func.max(Change.seq))) or 0
+            lag = session.scalar(select(func.count()).where(Change.seq > checkpoint)) or 0
+            return IndexStatus(
+                self.backend.name, self.backend.count(session), checkpoint, last, lag
+            )
+
+    # ---- the checkpoint row ----
+
+    def _checkpoint(self) -> int:
+        with self._session() as session:
+            seq = session.scalar(
+                select(SearchCheckpoint.seq).where(
+                    SearchCheckpoint.name == self.backend.checkpoint_name
+                )
+            )
+            return seq or 0
+
+    def _claim(self, session: Session) -> int:
+        """Lock the checkpoint row (writing it first), so indexers take turns; its seq."""
+        name = self.backend.checkpoint_name
+        claimed = session.execute(
+            update(SearchCheckpoint)
+            .where(SearchCheckpoint.name == name)
+            .values(seq=SearchCheckpoint.seq)
+        )
+        if claimed.rowcount == 0:  # the first catch-up of this index
+            session.add(SearchCheckpoint(name=name, seq=0))
+            session.flush()
+            return 0
+        return session.scalar(select(SearchCheckpoint.seq).where(SearchCheckpoint.name == name))
+
+    def _set_checkpoint(self, session: Session, seq: int) -> None:
+        session.execute(
+            update(SearchCheckpoint)
+            .where(SearchCheckpoint.name == self.backend.checkpoint_name)
+            .values(seq=seq)
+        )
+
+    def _high_water(self) -> int:
+        """The highest seq below which no change can still appear.
+
+        SQLite has one writer at a time, so seq order is commit order. On PostgreSQL a
+        SHARE lock on `changes` waits for every transaction that has inserted into it to
+        end; after that, any seq not yet visible was rolled back, and later inserts get
+        higher seqs. The lock is held only for this one query.
+        """
+        with self._session() as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text(f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT}'"))
+                session.execute(text("LOCK TABLE changes IN SHARE MODE"))
+            return session.scalar(select(func.max(Change.seq))) or 0
+
+
+class _Counter:
+    def __init__(self, progress: Any):
+        self.progress = progress
+        self.count = 0
+
+    def wrap(self, documents: Iterator[Document]) -> Iterator[Document]:
+        for document in documents:
+            self.count += 1
+            if self.progress is not None:
+                self.progress.update(1)
+            yield document
+
+
+def _documents(session: Session, item_ids: set[int]) -> Iterator[Document]:
+    """The current public (active) version of each item, as search documents."""
+    rows = session.execute(
+        select(ItemVersion.item_id, ItemVersion.id, ItemVersion.record).where(
+            ItemVersion.item_id.in_(sorted(item_ids)), ItemVersion.public_status == ACTIVE
+        )
+    )
+    for item_id, version_id, record in rows:
+        yield build_document(item_id, version_id, record)
+
+
+def _all_documents(session: Session) -> Iterator[Document]:
+    rows = session.execute(
+        select(ItemVersion.item_id, ItemVersion.id, ItemVersion.record)
+        .where(ItemVersion.public_status == ACTIVE)
+        .order_by(ItemVersion.item_id)
+        .execution_options(yield_per=BATCH_SIZE)
+    )
+    for item_id, version_id, record in rows:
+        yield build_document(item_id, version_id, record)

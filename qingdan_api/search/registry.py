@@ -1,0 +1,33 @@
+"""The search backends by name; configuration (QINGDAN_SEARCH_BACKEND) picks one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .protocol import SearchBackend
+
+
+def _sql(config: dict[str, Any]) -> SearchBackend:
+    from .sql import SqlBackend
+
+    return SqlBackend()
+
+
+def _elasticsearch(config: dict[str, Any]) -> SearchBackend:
+    from .elastic import ElasticsearchBackend
+
+    return ElasticsearchBackend.from_config(config)
+
+
+BACKENDS: dict[str, Callable[[dict[str, Any]], SearchBackend]] = {
+    "sql": _sql,
+    "elasticsearch": _elasticsearch,
+}
+
+
+def make_backend(config: dict[str, Any]) -> SearchBackend:
+    name = config.get("QINGDAN_SEARCH_BACKEND") or "sql"
+    if name not in BACKENDS:
+        raise ValueError(f"QINGDAN_SEARCH_BACKEND={name!r}: one of {', '.join(BACKENDS)}")
+    return BACKENDS[name](config)
