@@ -6,12 +6,18 @@ from collections import Counter
 from collections.abc import Iterable
 from itertools import islice
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import ItemVersion, SearchDocument, Unit
 from ..services.catalog import filtered
-from .documents import EXACT_NAME_BOOST, NAME_MATCH_BOOST, Document
+from .documents import (
+    EXACT_NAME_BOOST,
+    NAME_CLOSENESS_BOOST,
+    NAME_MATCH_BOOST,
+    Document,
+    query_length,
+)
 from .fts import native_index
 from .protocol import FACETS, Hit, SearchQuery, SearchResults, Suggestion
 from .text import Node
@@ -50,10 +56,15 @@ class SqlBackend:
         base = filtered(session, query.filters).join(
             matches, matches.c.item_id == ItemVersion.item_id
         )
+        typed_length = query_length(query.exact)
+        closeness = case(
+            (func.length(ItemVersion.name) <= typed_length, 1.0),
+            else_=literal(float(typed_length)) / func.length(ItemVersion.name),
+        )
         score = (
             matches.c.score
             + case((ItemVersion.name == query.exact, EXACT_NAME_BOOST), else_=0.0)
-            + case((in_name, NAME_MATCH_BOOST), else_=0.0)
+            + case((in_name, NAME_MATCH_BOOST + NAME_CLOSENESS_BOOST * closeness), else_=0.0)
         )
         ranked = base.with_only_columns(
             ItemVersion.code.label("code"), score.label("score")
