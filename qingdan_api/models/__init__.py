@@ -8,7 +8,7 @@ from .counter import ChangeCounter
 from .item import Item, ItemVersion
 from .notice import Notice, NoticeComment
 from .release import Release
-from .search import SearchCheckpoint, SearchDocument
+from .search import SearchCheckpoint, SearchDocument, SearchSuggestion
 from .source import HarvestConflict, Source
 from .unit import Unit
 
@@ -28,6 +28,7 @@ __all__ = [
     "Release",
     "SearchCheckpoint",
     "SearchDocument",
+    "SearchSuggestion",
     "Source",
     "Unit",
     "utcnow",

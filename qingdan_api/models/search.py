@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -38,3 +38,34 @@ class SearchCheckpoint(Base):
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# Prefix ranges (key >= :q AND key < :q || U+FFFF) need code-point order, not a locale's.
+SUGGESTION_KEY = String(300).with_variant(String(300, collation="C"), "postgresql")
+
+
+class SearchSuggestion(Base):
+    """Autocomplete terms, kept by the search indexer beside the full-text index.
+
+    kind 'code': one row per published item and code (implementation, basic, local), with
+    the item's term and code; these rows also record which term each item carries.
+    kind 'name': one row per distinct term (item name, or name and sub-item name) and
+    word-boundary suffix of it, so that a B-tree prefix range finds a term by its start or
+    by any word inside it; `count` and `code` summarise the published items carrying it.
+    """
+
+    __tablename__ = "search_suggestions"
+    __table_args__ = (
+        Index("ix_search_suggestions_kind_key", "kind", "key"),
+        Index("ix_search_suggestions_term", "term"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(4))
+    key: Mapped[str] = mapped_column(SUGGESTION_KEY)  # normalised: [0-9a-z] and ideographs
+    term: Mapped[str] = mapped_column(String(600))  # what is suggested
+    code: Mapped[str] = mapped_column(String(31))
+    item_id: Mapped[int | None] = mapped_column(Integer)  # 'code' rows only
+    start: Mapped[bool] = mapped_column(default=False)  # the key is the whole term
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    length: Mapped[int] = mapped_column(Integer)

@@ -14,6 +14,16 @@ WEIGHTS = {"name": 10.0, "codes": 6.0, "titles": 3.0, "body": 1.0}
 # what was typed comes first, then items whose name (or code) holds every word.
 EXACT_NAME_BOOST = 1000.0
 NAME_MATCH_BOOST = 100.0
+# Within the name tier, names the query covers more of come first: 施工许可 is closer to
+# 建筑工程施工许可 than to a long penalty named after it, and a base item closer than its
+# qualified variants (…（城区）). Worth at most this much, so a better text score still
+# counts but a near-tie goes to the closer name.
+NAME_CLOSENESS_BOOST = 20.0
+
+
+def query_length(typed: str) -> int:
+    """Characters of the input that can meet a name (spaces do not)."""
+    return len("".join(typed.split()))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from ..domain.codes import region_prefix
 from ..services.catalog import ItemFilters, filtered, vocabulary_value
-from .documents import EXACT_NAME_BOOST, NAME_MATCH_BOOST, WEIGHTS, Document
+from .documents import (
+    EXACT_NAME_BOOST,
+    NAME_CLOSENESS_BOOST,
+    NAME_MATCH_BOOST,
+    WEIGHTS,
+    Document,
+    query_length,
+)
 from .protocol import FACETS, Hit, SearchQuery, SearchResults, Suggestion
 from .text import AllOf, Node, Term
 
@@ -168,6 +175,30 @@ def filter_clauses(filters: ItemFilters) -> list[dict[str, Any]]:
     return clauses
 
 
+# The name tier of the sql backend: NAME_MATCH_BOOST plus the closeness of the name.
+_NAME_TIER_SCRIPT = (
+    "double n = doc['name_exact'].value.length();"
+    " return params.tier + params.closeness * (n <= params.typed ? 1.0 : params.typed / n);"
+)
+
+
+def name_tier(node: Node, typed_length: int) -> dict[str, Any]:
+    """Items whose name holds every word, scored as `SqlBackend.search` scores them."""
+    return {
+        "script_score": {
+            "query": {"constant_score": {"filter": node_query(node, "name")}},
+            "script": {
+                "source": _NAME_TIER_SCRIPT,
+                "params": {
+                    "tier": NAME_MATCH_BOOST,
+                    "closeness": NAME_CLOSENESS_BOOST,
+                    "typed": float(typed_length),
+                },
+            },
+        }
+    }
+
+
 def search_body(query: SearchQuery) -> dict[str, Any]:
     """Keyword arguments of `Elasticsearch.search` for one page with facets."""
     body: dict[str, Any] = {
@@ -177,12 +208,7 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
                 "filter": filter_clauses(query.filters),
                 "should": [
                     {"term": {"name_exact": {"value": query.exact, "boost": EXACT_NAME_BOOST}}},
-                    {
-                        "constant_score": {
-                            "filter": node_query(query.node, "name"),
-                            "boost": NAME_MATCH_BOOST,
-                        }
-                    },
+                    name_tier(query.node, query_length(query.exact)),
                 ],
             }
         },

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from qingdan_api.search.documents import EXACT_NAME_BOOST, build_document
+from qingdan_api.search.documents import (
+    EXACT_NAME_BOOST,
+    NAME_CLOSENESS_BOOST,
+    NAME_MATCH_BOOST,
+    build_document,
+)
 from qingdan_api.search.elastic import (
     alias_swap,
     bulk_actions,
@@ -88,3 +93,14 @@ def test_alias_swap_is_one_atomic_action_list():
         {"add": {"index": "a-2", "alias": "a"}},
     ]
     assert alias_swap("a", "a-1", []) == [{"add": {"index": "a-1", "alias": "a"}}]
+
+
+def test_name_tier_scores_closeness_like_the_sql_backend():
+    body = search_body(SearchQuery(parse("施工许可"), ItemFilters(), exact="施工 许可"))
+    tier = body["query"]["bool"]["should"][1]["script_score"]
+    assert tier["query"]["constant_score"]["filter"] == node_query(parse("施工许可"), "name")
+    assert tier["script"]["params"] == {
+        "tier": NAME_MATCH_BOOST,
+        "closeness": NAME_CLOSENESS_BOOST,
+        "typed": 4.0,  # spaces do not count
+    }
