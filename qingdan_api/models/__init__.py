@@ -3,6 +3,7 @@
 from .audit import AuditEntry
 from .base import Base, utcnow
 from .change import UPSERT, WITHDRAW, Change
+from .dump import Dump
 from .item import Item, ItemVersion
 from .release import Release
 from .unit import Unit
@@ -13,6 +14,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Change",
+    "Dump",
     "Item",
     "ItemVersion",
     "Release",
