@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from qingdan_api import QingdanAPI
+
 from .conftest import UNIT_A as UNIT
 
 
@@ -49,4 +50,3 @@ def test_init_app_factory_style(database_url, tmp_path, dataset):
     ext.init_app(host, url_prefix="/lists")
     assert host.test_client().get("/lists/items").get_json()["items_total"] > 0
     host.extensions["qingdan"].engine.dispose()
-

@@ -17,11 +17,28 @@ def test_document_describes_the_public_api():
     document = json.loads(generate())
     assert document["openapi"].startswith("3.1")
     paths = document["paths"]
-    for path in ("/api/items", "/api/items/{code}", "/api/items/{code}/@versions/{number}",
-                 "/api/units/{credit_code}", "/api/@types/{name}", "/api/@vocabularies/{name}"):
+    for path in (
+        "/api/items",
+        "/api/items/{code}",
+        "/api/items/{code}/@versions/{number}",
+        "/api/units/{credit_code}",
+        "/api/@types/{name}",
+        "/api/@vocabularies/{name}",
+    ):
         assert path in paths, path
     parameters = {p["name"] for p in paths["/api/items"]["get"]["parameters"]}
-    assert {"unit", "category", "level", "target", "disposition", "region", "parent",
-            "sort", "limit", "cursor", "fields"} <= parameters
+    assert {
+        "unit",
+        "category",
+        "level",
+        "target",
+        "disposition",
+        "region",
+        "parent",
+        "sort",
+        "limit",
+        "cursor",
+        "fields",
+    } <= parameters
     item = document["components"]["schemas"]["Item"]["properties"]
     assert item["category"]["title"] == "事项类型"
