@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import __version__
-from .api import docs, items, meta, units
+from .api import docs, exports, items, meta, units
 from .api.errors import register_error_handlers
 from .api.http import finalize_response
 from .api.session import close_session
@@ -18,7 +18,8 @@ from .api.smorest import QingdanApi
 from .config import database_url, from_environ
 from .db import make_engine, make_session_factory
 
-BLUEPRINTS = (meta.blp, units.blp, items.blp)
+# exports before items: its /items/<code>.<ext> rules must not be read as item codes.
+BLUEPRINTS = (meta.blp, units.blp, exports.blp, items.blp)
 
 
 @dataclass
@@ -66,6 +67,9 @@ class QingdanAPI:
 
 for _blueprint in (*BLUEPRINTS, docs.blp):
     _blueprint.after_request(finalize_response)
+# `/items` answers with an export when Accept asks for one (api/exports.py).
+items.blp.before_request(exports.negotiate_listing)
+items.blp.after_request(exports.vary_on_accept)
 
 
 def _info() -> dict:
