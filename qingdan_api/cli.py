@@ -93,3 +93,6 @@ def demo(instance, database, total, seed, reset, load_only, host, port) -> None:
             )
     if not load_only:
         _serve(app, host, port)
+
+
+from . import cli_dump  # noqa: E402, F401  (registers `qingdan dump`)

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import __version__
-from .api import docs, exports, items, meta, units
+from .api import docs, downloads, exports, items, meta, units
 from .api.errors import register_error_handlers
 from .api.http import finalize_response
 from .api.session import close_session
@@ -19,7 +19,7 @@ from .config import database_url, from_environ
 from .db import make_engine, make_session_factory
 
 # exports before items: its /items/<code>.<ext> rules must not be read as item codes.
-BLUEPRINTS = (meta.blp, units.blp, exports.blp, items.blp)
+BLUEPRINTS = (meta.blp, units.blp, exports.blp, items.blp, downloads.blp)
 
 
 @dataclass

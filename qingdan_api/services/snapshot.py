@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..models import Change
@@ -53,14 +53,22 @@ def hold_publication_lock(session: Session) -> None:
         session.execute(select(func.pg_advisory_xact_lock_shared(FEED_LOCK_KEY)))
 
 
+def engine_of(source: Engine | sessionmaker[Session] | Session) -> Engine:
+    if isinstance(source, Engine):
+        return source
+    if isinstance(source, Session):
+        return source.get_bind()  # type: ignore[return-value]
+    return source.kw["bind"]
+
+
 class Snapshot:
     """A read-only session over one consistent state of the database, and its feed position.
 
     Close it (or use it as a context manager) to end the transaction.
     """
 
-    def __init__(self, source: sessionmaker[Session] | Session):
-        engine = source.get_bind() if isinstance(source, Session) else source.kw["bind"]
+    def __init__(self, source: Engine | sessionmaker[Session] | Session):
+        engine = engine_of(source)
         self._connection: Connection = engine.connect()
         try:
             if engine.dialect.name == "postgresql":
