@@ -140,7 +140,7 @@ def write_dump(
         with Snapshot(engine) as snapshot:
             if release_id is not None and snapshot.session.get(Release, release_id) is None:
                 raise NotFound(f"no release {release_id}")
-            dump_id = _new_id(root, created, snapshot.position.seq)
+            dump_id = _new_id(snapshot.session, root, created, snapshot.position.seq)
             meta = _Meta(dump_id, created, snapshot, release_id, options)
             files, counts = [], {}
             for spec in options.files:
@@ -173,10 +173,15 @@ def write_dump(
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _new_id(root: Path, created: datetime, seq: int) -> str:
+def _new_id(session: Session, root: Path, created: datetime, seq: int) -> str:
+    """Time and seq say what a dump is; a suffix separates dumps made in the same second.
+
+    Two dumps racing for the same id both write their files; the second one's insert
+    fails and it leaves nothing behind.
+    """
     base = f"{created:%Y%m%dT%H%M%SZ}-{seq}"
     dump_id, n = base, 1
-    while (root / dump_id).exists():
+    while (root / dump_id).exists() or session.get(Dump, dump_id) is not None:
         n += 1
         dump_id = f"{base}-{n}"
     return dump_id
