@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, send_file
+from flask import current_app, jsonify, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -153,8 +153,14 @@ class Catalog(MethodView):
         }
     )
     def get(self):
-        """DCAT catalog (JSON-LD) describing the files of the latest dump."""
-        dump = dumps.get_dump(db_session(), "latest")
+        """DCAT catalog (JSON-LD) describing the files of the latest dump (none before one)."""
+        try:
+            dump = dumps.get_dump(db_session(), "latest")
+        except NotFound:
+            api_root = absolute("qingdan_meta.root").rstrip("/")
+            response = jsonify(dumps.empty_catalog(dumps.DumpOptions(api_root=api_root)))
+            response.mimetype = "application/ld+json"
+            return response
         response = _send(dump, dumps.CATALOG, alias=True)
         response.headers.pop("Content-Disposition", None)  # a document to read, not save
         return response

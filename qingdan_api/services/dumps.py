@@ -286,6 +286,20 @@ class _Meta:
         }
 
 
+def empty_catalog(options: DumpOptions) -> dict[str, Any]:
+    """The catalog before the first dump: the dataset, with no files yet."""
+    return build_catalog(
+        catalog_url=f"{options.api_root}/@catalog",
+        dataset_url=f"{options.api_root}/@downloads",
+        title=TITLE,
+        description=DESCRIPTION,
+        publisher=options.publisher,
+        license_url=LICENSE,
+        homepage=f"{options.api_root}/",
+        distributions=[],
+    )
+
+
 def list_dumps(session: Session) -> list[Dump]:
     """Every dump, newest first."""
     return list(session.scalars(select(Dump).order_by(Dump.created_at.desc(), Dump.id.desc())))

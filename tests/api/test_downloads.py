@@ -45,7 +45,9 @@ def test_before_any_dump(client):
     assert body["items"] == [] and body["latest"] is None
     assert client.get("/api/@downloads/latest").status_code == 404
     assert client.get("/api/@downloads/latest/items.csv").status_code == 404
-    assert client.get("/api/@catalog").status_code == 404
+    empty = client.get("/api/@catalog")
+    assert empty.status_code == 200 and empty.headers["Content-Type"] == "application/ld+json"
+    assert empty.get_json()["dcat:dataset"][0]["dcat:distribution"] == []
 
 
 @pytest.fixture(scope="module")
