@@ -74,7 +74,8 @@ class ExportOptions(Schema):
     )
 
 
-# The listing's filters (same fields, same meaning), without cursor, limit, sort, fields.
+# The listing's filters (the very same field objects, so the same names, defaults and
+# documentation), without cursor, limit, sort and fields.
 ExportQuery = ExportOptions.from_dict(
     {name: ItemQuery._declared_fields[name] for name in FILTERS}, name="ExportQuery"
 )
@@ -148,8 +149,19 @@ def _etag(position_seq: int, fmt: registry.Format) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:40]
 
 
-def stream(filters: catalog.ItemFilters, args: dict, ext: str, stem: str, unit=None, item=None):
-    """The export response, or a 304; every error is raised before the body starts."""
+def stream(
+    filters: catalog.ItemFilters,
+    args: dict,
+    ext: str,
+    stem: str,
+    unit: str | None = None,
+    item: str | None = None,
+) -> Response:
+    """The export response, or a 304; every error is raised before the body starts.
+
+    `unit` / `item` name the path's unit or item, checked to exist (404, or 410 for a
+    withdrawn item) inside the same snapshot as the records.
+    """
     fmt = _format(ext, args)
     options = _options(fmt, args)
     snapshot = Snapshot(current_app.extensions["qingdan"].session_factory)

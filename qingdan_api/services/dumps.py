@@ -86,7 +86,11 @@ def dumps_dir(instance_dir: str | os.PathLike[str]) -> Path:
 
 
 def write_data_file(
-    snapshot: Snapshot, spec: DumpFile, folder: Path, options: DumpOptions, extra=None
+    snapshot: Snapshot,
+    spec: DumpFile,
+    folder: Path,
+    options: DumpOptions,
+    extra: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], int]:
     """Write one data file from the snapshot; returns its file entry and record count."""
     fmt = registry.get(spec.format)
@@ -202,7 +206,14 @@ def _json_file(folder: Path, name: str, document: dict) -> dict[str, Any]:
 class _Meta:
     """The descriptive documents of one dump: datapackage, catalog, manifest."""
 
-    def __init__(self, dump_id, created, snapshot: Snapshot, release_id, options: DumpOptions):
+    def __init__(
+        self,
+        dump_id: str,
+        created: datetime,
+        snapshot: Snapshot,
+        release_id: int | None,
+        options: DumpOptions,
+    ):
         self.dump_id = dump_id
         self.created = created.isoformat()
         self.seq = snapshot.position.seq

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): data loading, scenarios and their recorded results."""
