@@ -23,6 +23,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "QINGDAN_SEARCH_CATCH_UP_ON_START": (True, _flag),
     "QINGDAN_PAGE_SIZE": (25, int),
     "QINGDAN_MAX_PAGE_SIZE": (200, int),
+    "QINGDAN_EXPORT_PAGE_SIZE": (1000, int),  # rows per keyset query of an export or dump
+    # Public address of the service (scheme and host), for links in dumps made offline.
+    "QINGDAN_PUBLIC_URL": ("http://localhost:8000", str),
     "QINGDAN_CACHE_MAX_AGE": (60, int),
     "QINGDAN_CORS_ORIGINS": ("*", str),
     # Comments on items on public notice: at most LIMIT per client address per WINDOW seconds.

@@ -1,4 +1,11 @@
-"""Engine and session setup for SQLite (WAL) and PostgreSQL."""
+"""Engine and session setup for SQLite (WAL) and PostgreSQL.
+
+On SQLite, sessions made through `writer_engine` begin with BEGIN IMMEDIATE: they queue
+for the single write lock at their first statement instead of failing when they upgrade
+from reading to writing. The price is that such a session holds the lock until it
+commits or rolls back, so writers keep transactions short and long reads (exports,
+dumps, public GETs) use plain sessions, which never block anyone in WAL mode.
+"""
 
 from __future__ import annotations
 

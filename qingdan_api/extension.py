@@ -14,7 +14,9 @@ from .api import (
     audit,
     changes,
     docs,
+    downloads,
     editing,
+    exports,
     items,
     meta,
     notices,
@@ -34,9 +36,11 @@ from .search.hooks import install_after_commit, start_catch_up
 from .search.indexer import Indexer
 from .search.registry import make_backend
 
+# exports before items: its /items/<code>.<ext> rules must not be read as item codes.
 BLUEPRINTS = (
     meta.blp,
     units.blp,
+    exports.blp,
     items.blp,
     editing.blp,
     workflow.blp,
@@ -46,6 +50,7 @@ BLUEPRINTS = (
     changes.blp,
     sources.blp,
     search.blp,
+    downloads.blp,
 )
 
 
@@ -109,6 +114,9 @@ class QingdanAPI:
 
 for _blueprint in (*BLUEPRINTS, docs.blp):
     _blueprint.after_request(finalize_response)
+# `/items` answers with an export when Accept asks for one (api/exports.py).
+items.blp.before_request(exports.negotiate_listing)
+items.blp.after_request(exports.vary_on_accept)
 
 
 def _info() -> dict:

@@ -73,12 +73,29 @@ def filters_from(args: dict) -> catalog.ItemFilters:
     )
 
 
+# Accept negotiation answers these with the export (api/exports.py, /items.{ext}). The
+# manual doc replaces the generated content map, so the JSON listing is restated.
+NEGOTIATED_EXPORTS = {
+    "application/json": {"schema": {"$ref": "#/components/schemas/ItemListing"}},
+    **{
+        media_type: {"schema": {"type": "string", "format": "binary"}}
+        for media_type in ("application/x-ndjson", "text/csv", "application/xml")
+    },
+}
+
+
 @blp.route("/items", endpoint="list_items")
 class Items(MethodView):
     @blp.arguments(ItemQuery, location="query", error_status_code=400, unknown=RAISE)
     @blp.response(200, ItemListingSchema)
+    @blp.doc(responses={"200": {"content": NEGOTIATED_EXPORTS}})
     def get(self, args):
-        """List published items, filtered, sorted and paged by cursor."""
+        """List published items, filtered, sorted and paged by cursor.
+
+        With `Accept: text/csv`, `application/x-ndjson` or `application/xml` (and no
+        text/html), the whole filtered list is streamed as that export instead; see
+        /items.{ext} for its options. Cursor, limit, sort and fields do not apply there.
+        """
         chosen = parse_fields(args["fields_"])
         page = catalog.list_items(
             db_session(),

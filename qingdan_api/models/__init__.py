@@ -5,6 +5,7 @@ from .audit import AuditEntry
 from .base import Base, utcnow
 from .change import UPSERT, WITHDRAW, Change
 from .counter import ChangeCounter
+from .dump import Dump
 from .item import Item, ItemVersion
 from .notice import Notice, NoticeComment
 from .release import Release
@@ -20,6 +21,7 @@ __all__ = [
     "Base",
     "Change",
     "ChangeCounter",
+    "Dump",
     "HarvestConflict",
     "Item",
     "ItemVersion",

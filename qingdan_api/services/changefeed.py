@@ -28,6 +28,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from ..models import Change, ChangeCounter, ItemVersion
+from .snapshot import hold_publication_lock
 
 
 def _allocate(session: Session, count: int) -> int:
@@ -35,6 +36,7 @@ def _allocate(session: Session, count: int) -> int:
     # Send the caller's pending writes first: on SQLite that takes the write lock before
     # the counter is read, so nothing can commit between the read and our own commit.
     session.flush()
+    hold_publication_lock(session)  # lets a dump's snapshot start between publications
     last = session.scalar(
         select(ChangeCounter.last_seq).where(ChangeCounter.id == 1).with_for_update()
     )

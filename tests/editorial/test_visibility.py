@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from qingdan_api.services.dumps import write_dump
 from tests import factories as f
 
 from .conftest import UNIT_A, UNIT_B
@@ -25,7 +26,21 @@ STATIC_VALUES = {
     "number": [1, 2, 3],
     "name": ["item", "categories", "dispositions"],
     "source_id": [1],  # no harvest source here: the route must still answer without leaking
+    "ext": ["json", "ndjson", "csv", "xml"],
+    "dump_id": ["latest"],
 }
+DUMP_FILES = [
+    "items.ndjson",
+    "items.json",
+    "items.xml",
+    "items.csv",
+    "withdrawn.ndjson",
+    "manifest.json",
+    "datapackage.json",
+    "catalog.jsonld",
+    "qingdan-items.xsd",
+]
+STATIC_VALUES["name"] = [*STATIC_VALUES["name"], *DUMP_FILES]
 SKIP_ENDPOINTS = {"qingdan_docs.asset", "static"}
 
 
@@ -57,6 +72,7 @@ def world(app, tokens):
     desk.patch(published, {"name": f"{SECRET}working-copy"})
     desk.move(published, "submit", "editor")
     desk.move(published, "review", "reviewer")
+    write_dump(app.extensions["qingdan"].session_factory, app.instance_path)
     return hidden, notice, published
 
 
@@ -98,7 +114,7 @@ def test_nothing_unpublished_in_any_public_response(app, client, world):
     for url in urls:
         response = client.get(url)
         assert response.status_code < 500, url
-        text = response.get_data(as_text=True)
+        text = response.get_data().decode("utf-8", "replace")
         assert SECRET not in text, url
         for code in hidden.values():
             if code not in url:

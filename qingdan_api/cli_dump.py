@@ -1,0 +1,40 @@
+"""`qingdan dump`: write a complete dump of the published lists into the instance folder."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from .cli import _app, database_option, instance_option, main
+
+
+@main.command()
+@instance_option
+@database_option
+@click.option("--release", "release_id", type=int, help="Record the dump as this release's.")
+def dump(instance, database, release_id) -> None:
+    """Dump every published item in every format, with checksums and a DCAT catalog."""
+    from .migrate import upgrade
+    from .services.dumps import DumpOptions, write_dump
+    from .services.errors import DomainError
+
+    app = _app(instance, database)
+    state = app.extensions["qingdan"]
+    upgrade(state.engine)
+    options = DumpOptions(
+        api_root=app.config["QINGDAN_PUBLIC_URL"].rstrip("/") + state.url_prefix,
+        page_size=app.config["QINGDAN_EXPORT_PAGE_SIZE"],
+    )
+    started = time.perf_counter()
+    try:
+        written = write_dump(state.session_factory, app.instance_path, release_id, options)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    elapsed = time.perf_counter() - started
+    click.echo(
+        f"dump {written.id}: {written.item_count} items, {written.withdrawn_count} withdrawn, "
+        f"seq {written.seq}, {len(written.files)} files in {elapsed:.1f}s"
+    )
+    for entry in written.files:
+        click.echo(f"  {entry['name']:<20} {entry['size']:>12} bytes  sha256 {entry['sha256']}")
