@@ -43,6 +43,16 @@ def init_db(instance, database) -> None:
     click.echo(f"database ready: {app.extensions['qingdan'].engine.url}")
 
 
+def _first_dump(app, host: str, port: int) -> None:
+    """Give the fresh demo its downloadable files, linked to where it will be served."""
+    from .services.dumps import DumpOptions, write_dump
+
+    state = app.extensions["qingdan"]
+    options = DumpOptions(api_root=f"http://{host}:{port}{state.url_prefix}")
+    dump = write_dump(state.session_factory, app.instance_path, None, options)
+    click.echo(f"wrote dump {dump.id} ({len(dump.files)} files): see {state.url_prefix}/@downloads")
+
+
 def _serve(app, host: str, port: int) -> None:
     from waitress import serve
 
@@ -98,6 +108,7 @@ def demo(instance, database, total, seed, reset, load_only, host, port) -> None:
             )
             if reset:  # the search index may still hold what was deleted
                 state.search.reindex()
+            _first_dump(app, host, port)
     if not load_only:
         _serve(app, host, port)
 

@@ -26,6 +26,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "QINGDAN_EXPORT_PAGE_SIZE": (1000, int),  # rows per keyset query of an export or dump
     # Public address of the service (scheme and host), for links in dumps made offline.
     "QINGDAN_PUBLIC_URL": ("http://localhost:8000", str),
+    # Write a complete dump in the background after every published release.
+    "QINGDAN_DUMP_ON_RELEASE": (True, _flag),
     "QINGDAN_CACHE_MAX_AGE": (60, int),
     "QINGDAN_CORS_ORIGINS": ("*", str),
     # Comments on items on public notice: at most LIMIT per client address per WINDOW seconds.

@@ -103,7 +103,14 @@ def database_url(backend, tmp_path_factory):
 @pytest.fixture(scope="module")
 def app(database_url, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
-    app = create_app({"QINGDAN_DATABASE_URL": database_url, "QINGDAN_INSTANCE": str(instance)})
+    app = create_app(
+        {
+            "QINGDAN_DATABASE_URL": database_url,
+            "QINGDAN_INSTANCE": str(instance),
+            # Tests that want a release's dump ask for it (tests/api/test_release_dumps.py).
+            "QINGDAN_DUMP_ON_RELEASE": False,
+        }
+    )
     app.config["TESTING"] = True
     yield app
     app.extensions["qingdan"].engine.dispose()

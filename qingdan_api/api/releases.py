@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..services import publishing
+from ..services.dumps import DumpOptions, dump_in_background
 from .auth import SECURITY, current_principal
 from .editorial_schemas import (
     PagingOnlyQuery,
@@ -67,6 +69,15 @@ class Releases(MethodView):
             comment=data.get("comment"),
         )
         body = release_resource(publishing.get_release(session, release.id))
+        if current_app.config["QINGDAN_DUMP_ON_RELEASE"]:
+            state = current_app.extensions["qingdan"]
+            options = DumpOptions(
+                api_root=absolute("qingdan_meta.root").rstrip("/"),
+                page_size=current_app.config["QINGDAN_EXPORT_PAGE_SIZE"],
+            )
+            dump_in_background(
+                state.session_factory, current_app.instance_path, release.id, options
+            )
         return body, 201, {"Location": body["@id"]}
 
 

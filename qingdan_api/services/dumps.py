@@ -19,8 +19,10 @@ and recorded in the `dumps` table only when everything succeeded.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,7 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from exporters import registry
@@ -42,6 +44,9 @@ from .catalog import ACTIVE, WITHDRAWN, ItemFilters
 from .errors import NotFound
 from .exports import DEFAULT_PAGE_SIZE, export_query, iter_records
 from .snapshot import Snapshot, engine_of
+
+log = logging.getLogger(__name__)
+
 
 DUMPS_FOLDER = "dumps"
 MANIFEST = "manifest.json"
@@ -340,3 +345,29 @@ def dump_file(instance_dir: str | os.PathLike[str], dump: Dump, name: str) -> tu
     if entry is None:
         raise NotFound(f"dump {dump.id} has no file {name!r}")
     return dumps_dir(instance_dir) / dump.id / name, entry
+
+
+def dump_in_background(
+    source: Engine | sessionmaker[Session],
+    instance_dir: str | os.PathLike[str],
+    release_id: int | None,
+    options: DumpOptions,
+) -> threading.Thread:
+    """Write a release's dump without holding up whoever published it.
+
+    A dump of a large list takes minutes; the release is committed already, and a dump
+    that fails (or a process that dies) leaves nothing behind, so `qingdan dump
+    --release ID` can always write it again.
+    """
+
+    def run() -> None:
+        try:
+            write_dump(source, instance_dir, release_id, options)
+        except Exception:
+            log.exception(
+                "dump of release %s failed; run `qingdan dump --release %s`", release_id, release_id
+            )
+
+    thread = threading.Thread(target=run, name=f"qingdan-dump-{release_id}", daemon=True)
+    thread.start()
+    return thread
