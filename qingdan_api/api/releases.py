@@ -22,7 +22,8 @@ from .session import db_session
 blp = Blueprint("qingdan_releases", __name__, description="Releases (发布批次)")
 
 
-def release_resource(contents: publishing.ReleaseContents) -> dict:
+def release_resource(contents: publishing.ReleaseContents, entries_too: bool = True) -> dict:
+    """A release; listings leave out the item entries (a first release holds thousands)."""
     release = contents.release
 
     def entries(rows: list[dict]) -> list[dict]:
@@ -36,9 +37,15 @@ def release_resource(contents: publishing.ReleaseContents) -> dict:
         "description": release.description,
         "published_at": release.published_at.isoformat(),
         "published_by": release.published_by,
-        "added": entries(contents.added),
-        "changed": entries(contents.changed),
-        "withdrawn": entries(contents.withdrawn),
+        **(
+            {
+                "added": entries(contents.added),
+                "changed": entries(contents.changed),
+                "withdrawn": entries(contents.withdrawn),
+            }
+            if entries_too
+            else {}
+        ),
         "counts": contents.counts,
     }
 
@@ -52,7 +59,8 @@ class Releases(MethodView):
         page = publishing.list_releases(
             db_session(), limit=page_size(args["limit"]), cursor=args["cursor"]
         )
-        return listing(page, [release_resource(c) for c in page.rows], "-id", backwards=False)
+        items = [release_resource(c, entries_too=False) for c in page.rows]
+        return listing(page, items, "-id", backwards=False)
 
     @blp.arguments(ReleaseWriteSchema)
     @blp.response(201, ReleaseSchema)

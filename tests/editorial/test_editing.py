@@ -162,6 +162,8 @@ def test_a_release_publishes_all_or_nothing(client, desk):
     assert release["counts"]["added"] == {"01": 1}
     listed = client.get("/api/@releases").get_json()
     assert listed["items"][0]["id"] == release["id"]
+    assert listed["items"][0]["counts"]["added"] == {"01": 1}
+    assert "added" not in listed["items"][0]  # the entries are on the release itself
     one = client.get(f"/api/@releases/{release['id']}").get_json()
     assert one["added"][0]["code"] == ready and one["name"] == "单独批次"
     assert client.get("/api/@releases/99999").status_code == 404
