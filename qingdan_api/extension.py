@@ -86,7 +86,8 @@ class QingdanAPI:
         # flask-smorest reads its settings under our prefix, so a host app keeps its own.
         app.config.setdefault("QINGDAN_API_TITLE", "Qingdan 权力清单和责任清单开放数据 API")
         app.config.setdefault("QINGDAN_API_VERSION", __version__)
-        app.config.setdefault("QINGDAN_OPENAPI_VERSION", "3.1.0")
+        # 3.0.3: the Swagger UI served offline (swagger-ui-bundle, 4.x) cannot render 3.1.
+        app.config.setdefault("QINGDAN_OPENAPI_VERSION", "3.0.3")
         api = QingdanApi(app, config_prefix="QINGDAN", spec_kwargs={"info": _info()})
         api.spec.components.security_scheme(
             "bearer", {"type": "http", "scheme": "bearer", "description": "qingdan token create"}
