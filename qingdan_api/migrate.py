@@ -10,6 +10,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
+from .db import writer_engine
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -37,14 +39,18 @@ def alembic_config(url: str) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema of `engine`'s database to `revision`."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
+    # A writer connection: on SQLite it queues for the write lock instead of failing when
+    # another writer (the indexer catching up at start) got in between its reads and DDL.
+    with writer_engine(engine).begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
+    # A writer connection: on SQLite it queues for the write lock instead of failing when
+    # another writer (the indexer catching up at start) got in between its reads and DDL.
+    with writer_engine(engine).begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
 
