@@ -41,11 +41,13 @@ def upgrade() -> None:
     with op.batch_alter_table("search_suggestions", schema=None) as batch_op:
         batch_op.create_index("ix_search_suggestions_kind_key", ["kind", "key"], unique=False)
         batch_op.create_index("ix_search_suggestions_term", ["term"], unique=False)
+        batch_op.create_index("ix_search_suggestions_item", ["item_id"], unique=False)
     op.execute("DELETE FROM search_checkpoints WHERE name = 'sql'")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("search_suggestions", schema=None) as batch_op:
+        batch_op.drop_index("ix_search_suggestions_item")
         batch_op.drop_index("ix_search_suggestions_term")
         batch_op.drop_index("ix_search_suggestions_kind_key")
     op.drop_table("search_suggestions")

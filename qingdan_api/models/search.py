@@ -58,6 +58,8 @@ class SearchSuggestion(Base):
     __table_args__ = (
         Index("ix_search_suggestions_kind_key", "kind", "key"),
         Index("ix_search_suggestions_term", "term"),
+        # Each indexing batch replaces its items' code rows: without this, a table scan.
+        Index("ix_search_suggestions_item", "item_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
