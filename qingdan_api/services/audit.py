@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ..models import AuditEntry, Unit
 from .auth import ADMIN, Principal, require
 from .errors import InvalidArgument
-from .paging import Cursor, Page
+from .paging import Page, newest_first
 
 
 def record(
@@ -79,15 +79,7 @@ def list_entries(
         query = query.where(AuditEntry.at >= filters.since)
     if filters.until:
         query = query.where(AuditEntry.at < filters.until)
-    position = Cursor.decode(cursor, "-id") if cursor else None
-    if position is not None:
-        if position.direction != "after" or not position.key:
-            raise InvalidArgument("cursor", "malformed cursor")
-        query = query.where(AuditEntry.id < int(position.key[0]))
-    rows = list(session.scalars(query.order_by(AuditEntry.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    following = Cursor("-id", "after", (rows[-1].id,)) if more else None
+    rows, following = newest_first(session, query, AuditEntry.id, limit=limit, cursor=cursor)
     return Page(rows=rows, total=-1, next=following, prev=None)
 
 

@@ -12,6 +12,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
 from .errors import InvalidArgument
 
 
@@ -53,3 +56,22 @@ class Page:
     total: int
     next: Cursor | None
     prev: Cursor | None
+
+
+def newest_first(
+    session: Session, query: Select, id_column: Any, *, limit: int, cursor: str | None
+) -> tuple[list[Any], Cursor | None]:
+    """One page of `query` by descending id, following a forward-only cursor."""
+    position = Cursor.decode(cursor, "-id") if cursor else None
+    if position is not None:
+        try:
+            if position.direction != "after" or not position.key:
+                raise ValueError
+            last_id = int(position.key[0])
+        except (TypeError, ValueError) as exc:
+            raise InvalidArgument("cursor", "malformed cursor") from exc
+        query = query.where(id_column < last_id)
+    rows = list(session.scalars(query.order_by(id_column.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (Cursor("-id", "after", (rows[-1].id,)) if more else None)

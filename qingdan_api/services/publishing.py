@@ -23,9 +23,9 @@ from .auth import PUBLISHER, Principal, require
 from .catalog import ACTIVE
 from .catalog import WITHDRAWN as WITHDRAWN_STATUS
 from .changefeed import write_changes
-from .errors import Conflict, InvalidArgument, NotFound, ValidationFailed
+from .errors import Conflict, NotFound, ValidationFailed
 from .items import ON_NOTICE, PUBLISHED, WITHDRAWN, last_number, public_version, working_version
-from .paging import Cursor, Page
+from .paging import Page, newest_first
 
 
 def _make_public(
@@ -265,13 +265,5 @@ def list_releases(session: Session, *, limit: int = 25, cursor: str | None = Non
     """Releases, newest first, each with its contents."""
     query = select(Release)
     total = session.scalar(select(func.count()).select_from(Release))
-    position = Cursor.decode(cursor, "-id") if cursor else None
-    if position is not None:
-        if position.direction != "after" or not position.key:
-            raise InvalidArgument("cursor", "malformed cursor")
-        query = query.where(Release.id < int(position.key[0]))
-    rows = list(session.scalars(query.order_by(Release.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    following = Cursor("-id", "after", (rows[-1].id,)) if more else None
+    rows, following = newest_first(session, query, Release.id, limit=limit, cursor=cursor)
     return Page([release_contents(session, r) for r in rows], total, following, None)
