@@ -5,14 +5,13 @@ and that state must be exactly "every change with seq <= S", so that a consumer 
 the snapshot and then follows the feed from S + 1 neither misses nor repeats a change.
 
 - PostgreSQL: the snapshot is a REPEATABLE READ transaction; its first query reads
-  max(seq), so the data and S come from the same snapshot. Sequence values are handed
-  out before commit, so a publication holding seq 10 may commit after one holding 11;
-  a snapshot taken between would show 11 but not 10 and S = 11 would skip 10 for ever.
-  Publishers therefore hold `hold_publication_lock` (a shared transaction-level advisory
-  lock) while they write changes, and a snapshot takes the same lock exclusively for the
-  instant it starts: no publication is in flight when S is read. The lock is a
-  session-level one taken and released around the snapshot's first query, so
-  publishers wait milliseconds, not for the whole dump.
+  max(seq), so the data and S come from the same snapshot. Publishers hand out seqs under
+  the change counter's row lock, held to commit (services/changefeed.py), so no seq can
+  commit after a higher one and S never skips a change. The advisory lock below is a
+  second guard on the same rule: publishers hold it shared while they write changes and
+  a snapshot takes it exclusively for the instant it reads S (publishers wait
+  milliseconds, not for the whole dump), so the rule holds even for a writer that
+  bypasses the counter.
 - SQLite: one writer at a time, so seq order is commit order; in WAL mode a read
   transaction sees the database as of its first read, which is the max(seq) query.
 """
