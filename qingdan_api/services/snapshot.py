@@ -10,8 +10,7 @@ the snapshot and then follows the feed from S + 1 neither misses nor repeats a c
   commit after a higher one and S never skips a change. The advisory lock below is a
   second guard on the same rule: publishers hold it shared while they write changes and
   a snapshot takes it exclusively for the instant it reads S (publishers wait
-  milliseconds, not for the whole dump), so the rule holds even for a writer that
-  bypasses the counter.
+  milliseconds, not for the whole dump). Redundant today; kept while both exist.
 - SQLite: one writer at a time, so seq order is commit order; in WAL mode a read
   transaction sees the database as of its first read, which is the max(seq) query.
 """
