@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo serve test lint format openapi check-migrations bench install install-test
+.PHONY: demo serve test services lint format openapi check-migrations bench install install-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,11 @@ demo: install
 serve: install
 	$(BIN)/qingdan serve
 
-test: install-test
+# The servers the suite runs against: installed and started here, quick when already up.
+services:
+	bash tests/servers/postgresql.sh
+
+test: install-test services
 	$(BIN)/pytest -n auto
 
 lint: install-test

@@ -1,7 +1,7 @@
 """Listing and single-item latency of the public API at a given number of items.
 
     python -m bench.api_latency --items 3000
-    python -m bench.api_latency --items 1000000 --database postgresql://postgres@127.0.0.1/bench
+    python -m bench.api_latency --items 1000000 --database postgresql://qingdan:qingdan@127.0.0.1/bench
 
 Loads the demo city into a fresh database (timing the load), then times requests through
 the WSGI app in-process (no network), reporting p50/p95/max per scenario. Results are

@@ -176,7 +176,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument(
+        "--pg-url", default="postgresql://qingdan:qingdan@127.0.0.1:5432/qingdan_test"
+    )
     parser.add_argument("--page-size", type=int, default=1000)
     parser.add_argument("--files", nargs="+", default=[s.name for s in DATA_FILES[:5]])
     parser.add_argument("--whole-dump", action="store_true", help="also time write_dump")

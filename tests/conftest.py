@@ -13,7 +13,10 @@ from qingdan_api import create_app
 from qingdan_api.db import make_engine
 from qingdan_api.migrate import upgrade
 
-PG_URL = os.environ.get("QINGDAN_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# The role and database that tests/servers/postgresql.sh (make services) creates.
+PG_URL = os.environ.get(
+    "QINGDAN_TEST_PG_URL", "postgresql://qingdan:qingdan@127.0.0.1:5432/qingdan_test"
+)
 
 
 def _postgres_available() -> str | None:
