@@ -114,7 +114,10 @@ def _vocab_param(name: str) -> fields.String:
 class ItemFilterQuery(PagingQuery):
     """The filters of /items, shared by /@search."""
 
-    unit = fields.String(load_default=None, metadata={"description": "unit credit code"})
+    unit = fields.String(
+        load_default=None,
+        metadata={"description": "unit credit code, or its 9-character organisation code"},
+    )
     category = _vocab_param("categories")
     level = _vocab_param("levels")
     target = _vocab_param("targets")
@@ -133,6 +136,10 @@ class ItemFilterQuery(PagingQuery):
 
 
 class ItemQuery(ItemFilterQuery):
+    basic_code = fields.String(
+        load_default=None,
+        metadata={"description": "12-digit basic code: the same power in every unit and level"},
+    )
     status = fields.String(
         load_default="active",
         metadata={"description": "active (default), withdrawn, or all"},
@@ -203,6 +210,7 @@ class TermSchema(Schema):
     code = fields.String()
     key = fields.String()
     label = fields.String(metadata={"description": "Chinese label"})
+    source = fields.String(metadata={"description": "where the term comes from"})
 
 
 class VocabularySchema(LinkedSchema):
@@ -217,7 +225,9 @@ class FieldSchema(Schema):
     name = fields.String()
     label = fields.String()
     type = fields.String()
-    required = fields.Boolean()
+    required = fields.Boolean(
+        metadata={"description": "required when a draft is submitted (drafts save without it)"}
+    )
     vocabulary = fields.String(allow_none=True)
     item_type = fields.String(allow_none=True)
     members = fields.List(fields.Nested(lambda: FieldSchema()))
@@ -226,6 +236,13 @@ class FieldSchema(Schema):
 class TypeSchema(LinkedSchema):
     title = fields.String()
     fields_ = fields.List(fields.Nested(FieldSchema), data_key="fields", attribute="fields")
+    save_requires = fields.List(
+        fields.String(), metadata={"description": "what a draft needs to be saved at all"}
+    )
+    submit_requires = fields.List(
+        fields.String(),
+        metadata={"description": "field paths a draft must fill before it is submitted"},
+    )
 
 
 class ServiceRootSchema(LinkedSchema):

@@ -1,9 +1,10 @@
 """Writing drafts: create, replace, patch, propose a disposition, declare a zero report.
 
-Every save validates the whole record and is a compare-and-set on the working version's
-`revision` (the ETag): the UPDATE names the revision the editor started from, so of two
-concurrent writers with the same If-Match exactly one matches a row and the other gets
-412. Editing a published item first creates its working copy; that is a compare-and-set
+Every save validates what the record holds (a draft may be incomplete: completeness is
+checked when it is submitted, see `check_complete`) and is a compare-and-set on the
+working version's `revision` (the ETag): the UPDATE names the revision the editor
+started from, so of two concurrent writers with the same If-Match exactly one matches a
+row and the other gets 412. Editing a published item first creates its working copy; that is a compare-and-set
 on the item's state, so two editors cannot both start one.
 """
 
@@ -41,6 +42,7 @@ from .items import (
     editing_base,
     load_item,
 )
+from .unit_lookup import find_unit
 
 DISPOSITION_FIELDS = ("disposition", "disposition_reason", "merged_into", "transferred_to")
 
@@ -56,9 +58,15 @@ def _complete(record: dict[str, Any], unit: Unit) -> dict[str, Any]:
     return record
 
 
-def _validate(session: Session, record: dict[str, Any], unit: Unit) -> None:
-    """Raise ValidationFailed with every problem of the record, by field path."""
-    errors = check_record(record)
+def record_problems(
+    session: Session, record: dict[str, Any], unit: Unit, *, complete: bool = False
+) -> dict[str, list[str]]:
+    """Every problem of the record by field path, the database checks included.
+
+    `complete=False` is a save (what is there must be right), True a submit (and nothing
+    required may be missing).
+    """
+    errors = check_record(record, complete=complete)
     parent = record.get("parent_code")
     if parent and "parent_code" not in errors:
         found = session.scalar(select(Item.unit_id).where(Item.code == parent))
@@ -73,6 +81,12 @@ def _validate(session: Session, record: dict[str, Any], unit: Unit) -> None:
             errors["merged_into"] = [f"no item {merged}"]
         elif state == WITHDRAWN:
             errors["merged_into"] = [f"item {merged} is withdrawn itself"]
+    return errors
+
+
+def _validate(session: Session, record: dict[str, Any], unit: Unit) -> None:
+    """Raise ValidationFailed with every problem of the record being saved, by field path."""
+    errors = record_problems(session, record, unit)
     if errors:
         raise ValidationFailed(
             f"the item has {sum(map(len, errors.values()))} problem(s); see errors",
@@ -80,11 +94,43 @@ def _validate(session: Session, record: dict[str, Any], unit: Unit) -> None:
         )
 
 
+def check_complete(session: Session, record: dict[str, Any], unit: Unit) -> None:
+    """Raise ValidationFailed listing what a draft still lacks before it can be submitted.
+
+    The error's `missing` detail lists the field paths that are required and empty; its
+    `errors` give every problem (missing or wrong) by path.
+    """
+    errors = record_problems(session, record, unit, complete=True)
+    if errors:
+        missing = sorted(
+            path
+            for path, messages in errors.items()
+            if any(m in ("required", "needs at least one entry") for m in messages)
+        )
+        raise ValidationFailed(
+            f"提交前请补全或改正 {len(errors)} 个字段"
+            + (f"（缺少：{'、'.join(missing)}）" if missing else ""),
+            errors=errors,
+            missing=missing,
+        )
+
+
+def no_sector_message(unit: Unit) -> str:
+    """What to do when a unit without a sector needs a new item code."""
+    return (
+        f"本单位（{unit.name}）未设置行业代码（sector），无法分配事项编码：请管理员先通过 "
+        f"PATCH /api/units/{unit.credit_code} 或 `qingdan units import` 设置 sector，"
+        "或在记录中给出 code 和 basic_code"
+    )
+
+
 def _allocate_code(session: Session, record: dict[str, Any], unit: Unit) -> None:
     """Fill in `code` and `basic_code` from the unit's next free sequence (or leave them)."""
     category, level = record.get("category"), record.get("level")
-    if not (isinstance(category, str) and isinstance(level, str) and unit.sector):
+    if not (isinstance(category, str) and isinstance(level, str)):
         return  # validation reports what is missing
+    if not unit.sector:
+        raise ValidationFailed(no_sector_message(unit), errors={"code": [no_sector_message(unit)]})
     taken = session.scalars(select(Item.code).where(Item.unit_id == unit.id))
     basics = [code[19:] for code in taken if code[18:19] == level]
     origin = unit.region_code[:2]
@@ -113,11 +159,13 @@ def _resolve_unit(session: Session, principal: Principal | None, data: dict) -> 
         raise ValidationFailed(
             "say which unit the item belongs to", errors={"unit.credit_code": ["required"]}
         )
-    unit = session.scalar(select(Unit).where(Unit.credit_code == credit_code))
+    unit = find_unit(session, credit_code)
     if unit is None:
         raise ValidationFailed(
             "unknown unit", errors={"unit.credit_code": [f"no unit {credit_code}"]}
         )
+    if unit.retired_at is not None:
+        raise Conflict(f"unit {unit.credit_code} is retired; it takes no new items")
     return unit
 
 
@@ -130,6 +178,8 @@ def create_item(session: Session, principal: Principal | None, data: dict[str, A
     if not record.get("code"):
         _allocate_code(session, record, unit)
     _validate(session, record, unit)
+    if not record.get("code"):  # only when validation found nothing else to say
+        raise ValidationFailed("the item needs a code", errors={"code": ["required"]})
     if session.scalar(select(Item.id).where(Item.code == record["code"])) is not None:
         raise Conflict(f"an item with code {record['code']} already exists")
     item = Item(code=record["code"], unit_id=unit.id, category=record["category"], state=DRAFT)
@@ -311,7 +361,7 @@ def declare_zero_report(
     session: Session, principal: Principal | None, credit_code: str, reason: Any
 ) -> Unit:
     """Declare that a unit exercises no powers (零报告); public at once, like the unit itself."""
-    unit = session.scalar(select(Unit).where(Unit.credit_code == credit_code))
+    unit = find_unit(session, credit_code)
     if unit is None:
         raise NotFound(f"no unit with credit code {credit_code}")
     principal = require_unit(principal, unit.id)

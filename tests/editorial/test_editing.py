@@ -20,8 +20,9 @@ def test_every_field_error_reported_at_once_with_its_path(desk):
     record["surprise"] = 1
     body = desk.create(record, status=422).get_json()
     assert body["code"] == 422 and body["status"] == "Unprocessable Entity"
+    # An empty title is something missing, not something wrong: that is checked at submit
+    # (test_drafts_save_incomplete_and_submit_lists_what_is_missing).
     assert set(body["errors"]) == {
-        "legal_bases.0.title",
         "promised_limit",
         "process_steps.2.seq",
         "targets.1",
@@ -30,6 +31,50 @@ def test_every_field_error_reported_at_once_with_its_path(desk):
         "risk_points.0.level",
         "surprise",
     }
+
+
+def test_drafts_save_incomplete_and_submit_lists_what_is_missing(client, desk):
+    record = f.record(UNIT_A, 113)
+    for name in ("legal_bases", "process_steps", "responsibilities", "accountabilities"):
+        record.pop(name)
+    record["charged"] = True
+    record["fees"] = []
+    record["legal_bases"] = [{"title": "", "article": "第十二条"}]
+    code = desk.create(record).get_json()["code"]
+    body = desk.move(code, "submit", "editor", status=422)
+    assert body["missing"] == [
+        "accountabilities",
+        "legal_bases.0.title",
+        "process_steps",
+        "responsibilities",
+    ]
+    assert "a charged item lists its fee items" in body["errors"]["fees"]
+    assert "缺少" in body["message"]
+    # What submit requires is published with the item type.
+    described = client.get("/api/@types/item").get_json()
+    assert {"process_steps", "legal_bases.title"} <= set(described["submit_requires"])
+    assert described["save_requires"] == ["name", "category", "level"]
+    # Completed, it goes through.
+    complete = f.record(UNIT_A, 113)
+    desk.patch(
+        code,
+        {
+            k: complete[k]
+            for k in (
+                "legal_bases",
+                "process_steps",
+                "responsibilities",
+                "accountabilities",
+                "fees",
+            )
+        },
+    )
+    desk.move(code, "submit", "editor")
+
+
+def test_a_draft_needs_its_name_category_and_level(desk):
+    errors = desk.create({"remarks": "only this"}, status=422).get_json()["errors"]
+    assert {"name", "category", "level"} <= set(errors)
 
 
 def test_codes_must_match_unit_level_and_category(desk):
