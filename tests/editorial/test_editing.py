@@ -34,7 +34,7 @@ def test_every_field_error_reported_at_once_with_its_path(desk):
 
 
 def test_drafts_save_incomplete_and_submit_lists_what_is_missing(client, desk):
-    record = f.record(UNIT_A, 113)
+    record = f.record(UNIT_A, 130)
     for name in ("legal_bases", "process_steps", "responsibilities", "accountabilities"):
         record.pop(name)
     record["charged"] = True
@@ -55,7 +55,7 @@ def test_drafts_save_incomplete_and_submit_lists_what_is_missing(client, desk):
     assert {"process_steps", "legal_bases.title"} <= set(described["submit_requires"])
     assert described["save_requires"] == ["name", "category", "level"]
     # Completed, it goes through.
-    complete = f.record(UNIT_A, 113)
+    complete = f.record(UNIT_A, 130)
     desk.patch(
         code,
         {
@@ -66,6 +66,7 @@ def test_drafts_save_incomplete_and_submit_lists_what_is_missing(client, desk):
                 "responsibilities",
                 "accountabilities",
                 "fees",
+                "charged",
             )
         },
     )
@@ -161,11 +162,15 @@ def test_disposition_rules(client, desk, tokens):
             url, json=body, headers={**tokens["editor"], "If-Match": desk.etag(code)}
         )
 
-    errors = propose({"disposition": "merge"}).get_json()["errors"]
+    # A merge without its reason and surviving item is an incomplete draft: it saves, and
+    # submitting it says what is missing.
+    assert propose({"disposition": "merge"}).status_code == 200
+    errors = desk.move(code, "submit", "editor", status=422)["errors"]
     assert set(errors) == {"disposition_reason", "merged_into"}
     errors = propose({"disposition": "merge", "disposition_reason": "r", "merged_into": code})
     assert "itself" in errors.get_json()["errors"]["merged_into"][0]
-    assert propose({"disposition": "transfer", "disposition_reason": "r"}).status_code == 422
+    assert propose({"disposition": "transfer", "disposition_reason": "r"}).status_code == 200
+    assert "transferred_to" in desk.move(code, "submit", "editor", status=422)["errors"]
     assert propose({"disposition": "explode"}).status_code == 422
     done = propose({"disposition": "escalate", "disposition_reason": "需省级决定"})
     assert done.status_code == 200
