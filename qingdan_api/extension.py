@@ -23,6 +23,7 @@ from .api import (
     releases,
     search,
     sources,
+    imports,
     units,
     workflow,
 )
@@ -40,6 +41,7 @@ from .search.registry import make_backend
 BLUEPRINTS = (
     meta.blp,
     units.blp,
+    imports.blp,
     exports.blp,
     items.blp,
     editing.blp,

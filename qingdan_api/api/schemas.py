@@ -166,7 +166,17 @@ class UnitRefSchema(LinkedSchema):
 
 class UnitSchema(LinkedSchema):
     credit_code = fields.String(metadata={"title": "统一社会信用代码"})
+    org_code = fields.String(
+        allow_none=True,
+        metadata={"title": "组织机构代码", "description": "GB 11714 alias; names the unit too"},
+    )
     name = fields.String(metadata={"title": "单位名称"})
+    short_name = fields.String(allow_none=True, metadata={"title": "单位简称"})
+    sector = fields.String(
+        allow_none=True, metadata={"title": "行业代码", "description": "its basic codes' segment"}
+    )
+    revision = fields.Integer(metadata={"description": "the If-Match ETag for admin writes"})
+    retired_at = fields.String(allow_none=True, metadata={"title": "撤销时间"})
     kind = fields.String(metadata={"title": "单位类型", "description": "@vocabularies/unit-kinds"})
     kind_label = fields.String()
     nature = fields.String(metadata={"title": "实施主体性质"})

@@ -1,0 +1,494 @@
+"""Import a cleanup form: every row becomes a draft, or a new working copy of its item.
+
+One transaction for the whole file. Rows are read one at a time from the streaming
+reader, mapped, checked and written; every problem of every row is collected. Without
+`accept_valid`, one problem anywhere rolls the whole file back (nothing half-written);
+with it, the rows without problems are kept and the others reported. A dry run always
+rolls back. Re-importing a file changes nothing: a row whose content equals its item's
+current draft (or published version) is left alone.
+
+A row finds its item by implementation code, else by local code, else by unit + name +
+sub-item name + level among the unit's items that have no other local code. A row naming
+several levels (`3,4`) becomes one item per level. Without a level, the unit's own level
+is taken from its region code (a province 2, a city 3, a county 4, a township 5).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..domain.codes import CodeError, parse_basic_code
+from ..domain.fields import CHILD_TABLES
+from ..domain.record import filter_columns
+from ..intake.form import (
+    CODES_SHEET,
+    INSTRUCTIONS_SHEET,
+    MAIN_SHEET,
+    child_columns,
+    child_sheet_title,
+    main_columns,
+    resolve_headers,
+)
+from ..intake.mapping import MappedRow, Problem, map_child_row, map_main_row
+from ..intake.reader import Sheet
+from ..models import Item, ItemVersion, Unit, utcnow
+from . import audit
+from .auth import EDITOR, Principal, require
+from .editing import _complete, no_sector_message, record_problems
+from .items import DRAFT, EDITABLE_STATES, PUBLISHED
+from .unit_lookup import find_unit, find_unit_by_name
+
+CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, for a dry run or a failed file, would have done)."""
+
+    rows: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    items: list[dict] = field(default_factory=list)
+    dry_run: bool = False
+    committed: bool = False
+
+    def as_dict(self) -> dict:
+        rejected_rows = sorted({(p.sheet, p.row) for p in self.problems})
+        return {
+            "rows": self.rows,
+            "created": self.counts[CREATED],
+            "updated": self.counts[UPDATED],
+            "unchanged": self.counts[UNCHANGED],
+            "rejected_rows": len(rejected_rows),
+            "dry_run": self.dry_run,
+            "committed": self.committed,
+            "problems": [p.as_dict() for p in self.problems],
+            "warnings": [p.as_dict() for p in self.warnings],
+            "items": self.items,
+        }
+
+
+def unit_level(unit: Unit) -> str:
+    """The level a unit exercises its powers at, from its region code (GB/T 2260)."""
+    region = unit.region_code
+    if len(region) == 12 and region[6:] != "000000":
+        return "5"
+    if region[2:6] == "0000":
+        return "2"
+    if region[4:6] == "00":
+        return "3"
+    return "4"
+
+
+class _UnitIndex:
+    """A unit's items for matching rows, and its next free main-item sequences."""
+
+    def __init__(self, session: Session, unit: Unit):
+        self.unit = unit
+        self.by_code: dict[str, dict] = {}
+        self.by_local: dict[str, dict] = {}
+        self.by_name: dict[tuple, dict] = {}
+        self.sequences: dict[tuple[str, str], int] = {}
+        self.subs: dict[tuple[str, str], int] = {}
+        rows = session.execute(
+            select(
+                Item.id,
+                Item.code,
+                Item.state,
+                ItemVersion.record,
+                ItemVersion.id,
+                ItemVersion.number,
+                ItemVersion.revision,
+            )
+            .join(ItemVersion, ItemVersion.item_id == Item.id)
+            .where(Item.unit_id == unit.id)
+            .where(or_(ItemVersion.number.is_(None), ItemVersion.public_status.is_not(None)))
+            .order_by(ItemVersion.id)
+        )
+        for item_id, code, state, record, version_id, number, revision in rows:
+            self.remember(
+                {
+                    "item_id": item_id,
+                    "code": code,
+                    "state": state,
+                    "record": record,
+                    "version_id": version_id,
+                    "working": number is None,
+                    "revision": revision,
+                }
+            )
+
+    def remember(self, entry: dict) -> None:
+        record = entry["record"]
+        self.by_code[entry["code"]] = entry  # a working version (later id) wins
+        if record.get("local_code"):
+            self.by_local[record["local_code"]] = entry
+        key = (record.get("name"), record.get("sub_item_name") or None, record.get("level"))
+        self.by_name[key] = entry
+        code = entry["code"]
+        self._taken(code[18], code[19:])
+
+    def _taken(self, level: str, basic: str) -> None:
+        prefix = (level, basic[:6])
+        self.sequences[prefix] = max(self.sequences.get(prefix, 0), int(basic[6:9]))
+        main = (level, basic[:9])
+        self.subs[main] = max(self.subs.get(main, 0), int(basic[9:12]))
+
+    def match(self, record: dict) -> dict | None:
+        if record.get("code"):
+            return self.by_code.get(record["code"])
+        local = record.get("local_code")
+        if local and local in self.by_local:
+            return self.by_local[local]
+        key = (record.get("name"), record.get("sub_item_name") or None, record.get("level"))
+        found = self.by_name.get(key)
+        if found and local and found["record"].get("local_code") not in (None, local):
+            return None  # same name, but another item of the source
+        return found
+
+    def allocate(self, record: dict) -> None:
+        """Give a new item its code: the next main (or sub-item) sequence of the unit."""
+        unit, level, category = self.unit, record["level"], record["category"]
+        parent = record.get("parent_code")
+        if parent:
+            main = (level, parent[19:28])
+            following = self.subs.get(main, 0) + 1
+            basic = f"{parent[19:28]}{following:03d}"
+        else:
+            prefix = f"{unit.region_code[:2]}{category}{unit.sector}"
+            following = self.sequences.get((level, prefix), 0) + 1
+            basic = f"{prefix}{following:03d}000"
+        if following > 999:
+            raise CodeError("基本编码", "sequence", f"{basic[:9]} 下已无可用序号")
+        parse_basic_code(basic, category)
+        record["basic_code"] = basic
+        record["code"] = f"{unit.credit_code}{level}{basic}"
+
+
+def _main_and_children(sheets: list[Sheet]) -> tuple[Sheet | None, dict[str, Sheet], list[str]]:
+    titles = {child_sheet_title(t): t for t in CHILD_TABLES}
+    main, children, ignored = None, {}, []
+    for sheet in sheets:
+        if sheet.title in titles:
+            children[titles[sheet.title]] = sheet
+        elif sheet.title in (INSTRUCTIONS_SHEET, CODES_SHEET):
+            continue
+        elif main is None or (sheet.title == MAIN_SHEET and main.title != MAIN_SHEET):
+            if main is not None:
+                ignored.append(main.title)
+            main = sheet
+        else:
+            ignored.append(sheet.title)
+    return main, children, ignored
+
+
+def _read_children(children: dict[str, Sheet], report: ImportReport) -> dict[str, dict]:
+    """Child rows by table and main-row 序号: {table: {key: [(row, entry)]}}."""
+    out: dict[str, dict] = {}
+    for table, sheet in children.items():
+        columns, unknown = resolve_headers(sheet.headers, child_columns(table))
+        for header in unknown:
+            report.warnings.append(Problem(sheet.title, 1, header, None, "未识别的列，已忽略"))
+        grouped: dict[int, list] = defaultdict(list)
+        for number, values in sheet.rows:
+            cells = {c: values[i] if i < len(values) else None for i, c in columns.items()}
+            key, entry, problems = map_child_row(sheet.title, number, cells)
+            report.problems.extend(problems)
+            if key is not None:
+                grouped[key].append((number, entry))
+        out[table] = grouped
+    return out
+
+
+def run_import(
+    session: Session,
+    principal: Principal | None,
+    sheets: list[Sheet],
+    *,
+    unit_code: str | None = None,
+    dry_run: bool = False,
+    accept_valid: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import the sheets of a cleanup form (see the module docstring); returns the report.
+
+    `unit_code` (credit or organisation code) is the unit of rows that name none; an
+    editor's own unit is the default and the only one allowed. Raises Forbidden for a
+    role that may not edit, NotFound for an unknown `unit_code`.
+    """
+    principal = require(principal, EDITOR)
+    report = ImportReport(dry_run=dry_run)
+    default_unit = None
+    if unit_code:
+        default_unit = find_unit(session, unit_code)
+        if default_unit is None:
+            from .errors import NotFound
+
+            raise NotFound(f"no unit with credit or organisation code {unit_code}")
+    elif principal.role == EDITOR:
+        default_unit = session.get(Unit, principal.unit_id)
+    main, children, ignored = _main_and_children(sheets)
+    for title in ignored:
+        report.warnings.append(Problem(title, 1, "", None, "未识别的工作表，已忽略"))
+    if main is None:
+        report.problems.append(Problem("", 1, "", None, "文件中没有“事项”表"))
+        return report
+    columns, unknown = resolve_headers(main.headers, main_columns())
+    for header in unknown:
+        report.warnings.append(Problem(main.title, 1, header, None, "未识别的列，已忽略"))
+    if not columns:
+        report.problems.append(
+            Problem(main.title, 1, "", None, "第一行应为表头（如“事项名称”“事项类型”）")
+        )
+        return report
+    child_rows = _read_children(children, report)
+    indexes: dict[int, _UnitIndex] = {}
+    seen: dict[int, int] = {}  # item id -> the row that took it in this file
+    try:
+        for number, values in main.rows:
+            cells = {c: values[i] if i < len(values) else None for i, c in columns.items()}
+            row = map_main_row(main.title, number, cells)
+            report.rows += 1
+            _attach_children(row, child_rows)
+            _import_row(session, principal, row, default_unit, indexes, seen, report, accept_valid)
+            if progress:
+                progress(1)
+        failed = bool(report.problems) and not accept_valid
+        if dry_run or failed:
+            session.rollback()
+        else:
+            session.commit()
+            report.committed = True
+    except BaseException:
+        session.rollback()
+        raise
+    return report
+
+
+def _attach_children(row: MappedRow, child_rows: dict[str, dict]) -> None:
+    key = row.key if row.key is not None else row.row - 1
+    for table, grouped in child_rows.items():
+        entries = grouped.get(key)
+        if entries:
+            row.record[table] = [entry for _, entry in entries]
+            row.columns[table] = child_sheet_title(table)
+    steps = row.record.get("process_steps")
+    if steps:
+        for index, step in enumerate(steps, start=1):
+            step.setdefault("seq", index)
+
+
+def _resolve_row_unit(session, principal, row, default_unit) -> Unit | None:
+    unit = None
+    if row.unit_code:
+        unit = find_unit(session, row.unit_code)
+    if unit is None and row.unit_name:
+        unit = find_unit_by_name(session, row.unit_name)
+    if unit is None and row.unit_code and not row.unit_name:
+        unit = find_unit_by_name(session, row.unit_code)
+    if unit is None and not (row.unit_code or row.unit_name):
+        unit = default_unit
+    if unit is None:
+        named = "、".join(v for v in (row.unit_code, row.unit_name) if v)
+        row.problem(
+            "实施主体",
+            named or None,
+            (
+                f"找不到实施主体“{named}”：请填写已登记单位的统一社会信用代码、组织机构代码或名称"
+                "（单位由管理员通过 qingdan units import 或 POST /api/units 登记）"
+                if named
+                else "请填写实施主体，或导入时用 --unit 指定单位"
+            ),
+        )
+        return None
+    if row.unit_code and unit.credit_code != row.unit_code and unit.org_code != row.unit_code:
+        # The code did not name the unit, its name did: say so, and go on.
+        row.warnings.append(
+            Problem(
+                row.sheet,
+                row.row,
+                "实施主体",
+                row.unit_code,
+                f"代码“{row.unit_code}”无效或未登记，已按单位名称对应到 {unit.name}（{unit.credit_code}）",
+            )
+        )
+    if not principal.may_edit_unit(unit.id):
+        row.problem(
+            "实施主体", row.unit_code or unit.name, f"只能导入本单位的事项（{unit.name}不是本单位）"
+        )
+        return None
+    if unit.retired_at is not None:
+        row.problem("实施主体", unit.credit_code, f"{unit.name}已撤销，不能再增加事项")
+        return None
+    return unit
+
+
+def _import_row(session, principal, row, default_unit, indexes, seen, report, accept_valid):
+    unit = _resolve_row_unit(session, principal, row, default_unit)
+    report.warnings.extend(row.warnings)
+    if "name" not in row.record:
+        row.problem("事项名称", None, "请填写事项名称")
+    if "category" not in row.record:
+        row.problem("事项类型", None, "请填写事项类型（代码或名称，如“01”或“行政许可”）")
+    if unit is None or row.problems:
+        return _reject(row, report)
+    index = indexes.get(unit.id)
+    if index is None:
+        index = indexes[unit.id] = _UnitIndex(session, unit)
+    levels = row.levels or [unit_level(unit)]
+    if row.record.get("code") and len(levels) > 1:
+        row.problem("行使层级", ",".join(levels), "填写了实施编码的行只能有一个层级")
+        return _reject(row, report)
+    planned = []
+    for level in levels:
+        record = {**row.record, "level": level}
+        entry = index.match(record)
+        if entry is not None and entry["item_id"] in seen:
+            row.problem("事项名称", record["name"], f"与第 {seen[entry['item_id']]} 行是同一事项")
+            continue
+        planned.append((record, entry))
+    for record, entry in planned:
+        if entry is None and not record.get("code"):
+            if not unit.sector:
+                row.problem("实施主体", unit.credit_code, no_sector_message(unit))
+                continue
+            try:
+                index.allocate(record)
+            except CodeError as exc:
+                row.problem("实施编码", None, exc.message)
+                continue
+        base = entry["record"] if entry else {}
+        merged = _complete({**base, **record}, unit) if entry else _complete(record, unit)
+        if entry:
+            merged["code"], merged["basic_code"] = entry["code"], base.get("basic_code")
+        for path, messages in record_problems(session, merged, unit).items():
+            root = path.split(".")[0]
+            column = row.columns.get(root, root)
+            value = merged.get(root) if isinstance(merged.get(root), (str, int)) else None
+            for message in messages:
+                row.problem(column, value, f"{path}: {message}")
+        planned_entry = (merged, entry)
+        record["_planned"] = planned_entry
+    if row.problems:
+        return _reject(row, report)
+    for record, entry in planned:
+        merged, entry = record.pop("_planned")
+        action = _write(session, principal, unit, merged, entry, row, report)
+        if action is None:
+            return _reject(row, report)
+        item_id = entry["item_id"] if entry else action[1]
+        seen[item_id] = row.row
+        report.counts[action[0]] += 1
+        report.items.append({"row": row.row, "code": merged["code"], "action": action[0]})
+        if action[0] != UNCHANGED:
+            index.remember(
+                {
+                    "item_id": item_id,
+                    "code": merged["code"],
+                    "state": DRAFT,
+                    "record": merged,
+                    "version_id": None,
+                    "working": True,
+                    "revision": (entry or {}).get("revision", 0) + 1,
+                }
+            )
+    return None
+
+
+def _reject(row: MappedRow, report: ImportReport) -> None:
+    report.problems.extend(row.problems)
+    report.counts[REJECTED] += 1
+    report.items.append({"row": row.row, "code": None, "action": REJECTED})
+
+
+def _write(session, principal, unit, record, entry, row, report):
+    """Store one record; returns (action, item id) or None after adding a problem."""
+    now = utcnow()
+    if entry is None:
+        if session.scalar(select(Item.id).where(Item.code == record["code"])) is not None:
+            row.problem("实施编码", record["code"], "该实施编码已属于其他单位的事项")
+            return None
+        item_id = session.execute(
+            insert(Item)
+            .values(
+                code=record["code"],
+                unit_id=unit.id,
+                category=record["category"],
+                state=DRAFT,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(Item.id)
+        ).scalar_one()
+        session.execute(
+            insert(ItemVersion).values(
+                item_id=item_id,
+                unit_id=unit.id,
+                number=None,
+                revision=1,
+                record=record,
+                created_by=principal.actor,
+                created_at=now,
+                **filter_columns(record),
+            )
+        )
+        audit.record(
+            session,
+            principal.actor,
+            "item.import",
+            unit_id=unit.id,
+            item_code=record["code"],
+            after=record,
+            at=now,
+        )
+        return CREATED, item_id
+    if record == entry["record"]:
+        return UNCHANGED, entry["item_id"]
+    state = entry["state"]
+    if entry["working"] and state in EDITABLE_STATES:
+        session.execute(
+            update(ItemVersion)
+            .where(ItemVersion.id == entry["version_id"])
+            .values(record=record, revision=ItemVersion.revision + 1, **filter_columns(record))
+            .execution_options(synchronize_session=False)
+        )
+    elif state == PUBLISHED:
+        session.execute(
+            update(Item).where(Item.id == entry["item_id"]).values(state=DRAFT, updated_at=now)
+        )
+        session.execute(
+            insert(ItemVersion).values(
+                item_id=entry["item_id"],
+                unit_id=unit.id,
+                number=None,
+                revision=entry["revision"] + 1,
+                record=record,
+                created_by=principal.actor,
+                created_at=now,
+                **filter_columns(record),
+            )
+        )
+    else:
+        row.problem(
+            "事项名称",
+            record.get("name"),
+            f"事项 {entry['code']} 正在审核或公示（{state}），不能导入修改：请先撤回或等审核结束",
+        )
+        return None
+    audit.record(
+        session,
+        principal.actor,
+        "item.import",
+        unit_id=unit.id,
+        item_code=entry["code"],
+        before=entry["record"],
+        after=record,
+        at=now,
+    )
+    return UPDATED, entry["item_id"]
