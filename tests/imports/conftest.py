@@ -25,7 +25,8 @@ def admin(app) -> dict[str, str]:
 
 def csv_bytes(rows: list[dict]) -> bytes:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    names = list(dict.fromkeys(name for row in rows for name in row))
+    writer = csv.DictWriter(out, fieldnames=names)
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().encode("utf-8-sig")
