@@ -90,7 +90,8 @@ def import_form(instance, database, file, unit, dry_run, accept_valid, report_pa
         else:
             Path(report_path).write_text(json.dumps(body, ensure_ascii=False, indent=1))
     click.echo(
-        f"{body['rows']} 行：新建 {body['created']}，更新 {body['updated']}，未变 {body['unchanged']}，"
+        f"{body['rows']} 行：新建 {body['created']}，更新 {body['updated']}，"
+        f"未变 {body['unchanged']}，"
         f"有问题 {body['rejected_rows']} 行；"
         + ("已保存" if report.committed else "未保存（无任何改动）")
     )

@@ -25,7 +25,8 @@ CODES_SHEET = "代码表"
 class Column:
     key: str  # the field (or pseudo-field) the column fills
     header: str  # Chinese header of the template
-    kind: str  # text | integer | vocabulary | vocabularies | boolean | limit | list | legal | fees | unit
+    # text | integer | vocabulary | vocabularies | boolean | limit | list | legal | fees | unit
+    kind: str
     vocabulary: str | None = None
     help: str = ""
     required: bool = False  # required at submit (the template marks it with *)

@@ -67,7 +67,8 @@ def units_from_index(rows: list[dict]) -> tuple[list[dict], list[dict]]:
                 {
                     "department": department,
                     "codes": sorted(given[department]),
-                    "message": f"{department}没有有效的统一社会信用代码（原始代码：{codes}）：请查明后登记单位",
+                    "message": f"{department}没有有效的统一社会信用代码（原始代码：{codes}）："
+                    "请查明后登记单位",
                 }
             )
             continue

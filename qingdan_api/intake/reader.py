@@ -79,7 +79,8 @@ def _bounded(rows: Iterator[tuple[Any, ...]], title: str) -> Iterator[tuple[int,
     for number, row in enumerate(rows, start=2):
         if number > MAX_ROWS:
             raise UnreadableFile(
-                f"“{title}”表超过 {MAX_ROWS - 1} 行（空行也计算在内），已拒收：请删去多余的空行或拆分文件"
+                f"“{title}”表超过 {MAX_ROWS - 1} 行（空行也计算在内），已拒收："
+                "请删去多余的空行或拆分文件"
             )
         values = list(row[:MAX_COLUMNS])
         if any(v is not None and str(v).strip() for v in values):

@@ -4,8 +4,8 @@ Every save validates what the record holds (a draft may be incomplete: completen
 checked when it is submitted, see `check_complete`) and is a compare-and-set on the
 working version's `revision` (the ETag): the UPDATE names the revision the editor
 started from, so of two concurrent writers with the same If-Match exactly one matches a
-row and the other gets 412. Editing a published item first creates its working copy; that is a compare-and-set
-on the item's state, so two editors cannot both start one.
+row and the other gets 412. Editing a published item first creates its working copy;
+that is a compare-and-set on the item's state, so two editors cannot both start one.
 """
 
 from __future__ import annotations

@@ -315,7 +315,8 @@ def _resolve_row_unit(session, principal, row, default_unit) -> Unit | None:
                 row.row,
                 "实施主体",
                 row.unit_code,
-                f"代码“{row.unit_code}”无效或未登记，已按单位名称对应到 {unit.name}（{unit.credit_code}）",
+                f"代码“{row.unit_code}”无效或未登记，"
+                f"已按单位名称对应到 {unit.name}（{unit.credit_code}）",
             )
         )
     if not principal.may_edit_unit(unit.id):

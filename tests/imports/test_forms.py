@@ -9,7 +9,6 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from qingdan_api.domain.codes import make_credit_code
-from qingdan_api.services.auth import create_token
 
 from .conftest import csv_bytes, upload
 

@@ -1,0 +1,93 @@
+"""Import a 10,000-row cleanup form (XLSX) into a fresh SQLite database: time and peak memory.
+
+    .venv/bin/python -m bench.import_bench [--rows 10000]
+
+Peak memory is the process's maximum resident set (ru_maxrss) minus what it held before
+the import, and tracemalloc's peak of Python allocations during the import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import resource
+import tempfile
+import time
+import tracemalloc
+
+from openpyxl import Workbook
+
+from qingdan_api import create_app
+from qingdan_api.domain.codes import make_credit_code
+from qingdan_api.intake.reader import read_form
+from qingdan_api.migrate import upgrade
+from qingdan_api.services.auth import ADMIN, Principal
+from qingdan_api.services.importing import run_import
+from qingdan_api.services.loading import add_units
+
+
+def form(rows: int, credit: str) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("事项")
+    sheet.append(
+        ["实施主体", "事项名称", "事项类型", "法定办结时限", "服务对象", "是否收费", "实施依据"]
+    )
+    for n in range(rows):
+        sheet.append(
+            [
+                credit,
+                f"测试事项{n}",
+                ("01", "02", "20")[n % 3],
+                "20个工作日",
+                "个人，法人",
+                "否",
+                f"【法律】《测试法》第{n % 90 + 1}条：条文内容。",
+            ]
+        )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=10_000)
+    args = parser.parse_args()
+    folder = tempfile.mkdtemp()
+    app = create_app(
+        {"QINGDAN_DATABASE_URL": f"sqlite:///{folder}/b.db", "QINGDAN_INSTANCE": folder}
+    )
+    upgrade(app.extensions["qingdan"].engine)
+    units = [
+        {
+            "credit_code": make_credit_code("440118", f"MB{s:06d}"),
+            "name": f"单位{s}",
+            "kind": "department",
+            "nature": "1",
+            "region_code": "440118",
+            "sector": f"{s:02d}",
+        }
+        for s in range(1, 5)
+    ]
+    data = form(args.rows, units[0]["credit_code"])
+    with app.extensions["qingdan"].session_factory() as session:
+        add_units(session, units)
+        session.commit()
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        tracemalloc.start()
+        started = time.perf_counter()
+        sheets, book = read_form(data, "bench.xlsx")
+        report = run_import(session, Principal(0, "bench", ADMIN), sheets)
+        book.close()
+        elapsed = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        f"{args.rows} rows ({len(data) / 1e6:.1f} MB xlsx): created {report.counts['created']} "
+        f"in {elapsed:.1f}s ({args.rows / elapsed:.0f} rows/s); tracemalloc peak "
+        f"{peak / 1e6:.0f} MB; RSS grew {(after - before) / 1024:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
