@@ -87,6 +87,18 @@ def _bounded(rows: Iterator[tuple[Any, ...]], title: str) -> Iterator[tuple[int,
             yield number, values
 
 
+def _unreadable(exc: BaseException, what: str) -> UnreadableFile:
+    """An UnreadableFile for a parser failure; entity and DTD tricks are named as such."""
+    from defusedxml import DefusedXmlException
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DefusedXmlException):
+            return UnreadableFile(f"{what}含有 XML 实体或 DTD 声明（可能是恶意构造的文件），已拒收")
+        seen = seen.__cause__ or seen.__context__
+    return UnreadableFile(f"{what}无法读取（{exc.__class__.__name__}）")
+
+
 def read_xlsx(data: bytes) -> tuple[list[Sheet], Any]:
     """The sheets of a workbook, streaming; also returns the workbook (close it after use)."""
     from openpyxl import load_workbook
@@ -95,14 +107,14 @@ def read_xlsx(data: bytes) -> tuple[list[Sheet], Any]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl and defusedxml raise many kinds: all mean unreadable
-        raise UnreadableFile(f"不是可读取的 Excel 工作簿（{exc.__class__.__name__}）") from exc
+        raise _unreadable(exc, "Excel 工作簿") from exc
     sheets = []
     for sheet in book.worksheets:
         rows = sheet.iter_rows(values_only=True)
         try:
             headers = list(next(rows, ()))[:MAX_COLUMNS]
         except Exception as exc:
-            raise UnreadableFile(f"“{sheet.title}”表无法读取（{exc.__class__.__name__}）") from exc
+            raise _unreadable(exc, f"“{sheet.title}”表") from exc
         sheets.append(
             Sheet(sheet.title, headers, _guarded(_bounded(rows, sheet.title), sheet.title))
         )
@@ -115,7 +127,7 @@ def _guarded(rows: Iterator, title: str) -> Iterator:
     except UnreadableFile:
         raise
     except Exception as exc:  # a malformed or hostile sheet part
-        raise UnreadableFile(f"“{title}”表无法读取（{exc.__class__.__name__}）") from exc
+        raise _unreadable(exc, f"“{title}”表") from exc
 
 
 def _decode(data: bytes) -> str:

@@ -17,7 +17,13 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..domain.codes import CodeError, next_basic_code, next_sub_item_code, parse_basic_code
+from ..domain.codes import (
+    CodeError,
+    next_basic_code,
+    next_sub_item_code,
+    parse_basic_code,
+    region_prefix,
+)
 from ..domain.fields import ITEM_FIELDS
 from ..domain.record import filter_columns
 from ..domain.validation import check_record
@@ -67,6 +73,7 @@ def record_problems(
     required may be missing).
     """
     errors = check_record(record, complete=complete)
+    _check_unit_facts(record, unit, errors)
     parent = record.get("parent_code")
     if parent and "parent_code" not in errors:
         found = session.scalar(select(Item.unit_id).where(Item.code == parent))
@@ -82,6 +89,24 @@ def record_problems(
         elif state == WITHDRAWN:
             errors["merged_into"] = [f"item {merged} is withdrawn itself"]
     return errors
+
+
+def _check_unit_facts(record: dict[str, Any], unit: Unit, errors: dict[str, list[str]]) -> None:
+    """Facts of the unit hold for each of its items: its region and its nature."""
+    region = record.get("region_code")
+    if isinstance(region, str) and region and "region_code" not in errors:
+        try:
+            prefix = region_prefix(unit.region_code)
+        except CodeError:
+            prefix = None
+        if prefix and not region.startswith(prefix):
+            errors["region_code"] = [f"must lie within the unit's region {unit.region_code}"]
+    nature = record.get("unit_nature")
+    if nature and unit.nature and nature != unit.nature and "unit_nature" not in errors:
+        errors["unit_nature"] = [
+            f"the unit's nature is {unit.nature}: change the unit "
+            f"(PATCH /api/units/{unit.credit_code}), not the item"
+        ]
 
 
 def _validate(session: Session, record: dict[str, Any], unit: Unit) -> None:

@@ -35,6 +35,7 @@ from ..intake.form import (
     resolve_headers,
 )
 from ..intake.mapping import MappedRow, Problem, map_child_row, map_main_row
+from ..intake.messages import zh
 from ..intake.reader import Sheet
 from ..models import Item, ItemVersion, Unit, utcnow
 from . import audit
@@ -373,7 +374,8 @@ def _import_row(session, principal, row, default_unit, indexes, seen, report, ac
             column = row.columns.get(root, root)
             value = merged.get(root) if isinstance(merged.get(root), (str, int)) else None
             for message in messages:
-                row.problem(column, value, f"{path}: {message}")
+                where = "" if path == root else f"（{path}）"
+                row.problem(column, value, zh(message) + where)
         planned_entry = (merged, entry)
         record["_planned"] = planned_entry
     if row.problems:
@@ -453,33 +455,45 @@ def _write(session, principal, unit, record, entry, row, report):
         return UNCHANGED, entry["item_id"]
     state = entry["state"]
     if entry["working"] and state in EDITABLE_STATES:
-        session.execute(
+        # Compare-and-set on the revision read when the unit's items were indexed: an
+        # editor's save in between wins, and this row says so.
+        done = session.execute(
             update(ItemVersion)
-            .where(ItemVersion.id == entry["version_id"])
+            .where(ItemVersion.id == entry["version_id"], ItemVersion.revision == entry["revision"])
             .values(record=record, revision=ItemVersion.revision + 1, **filter_columns(record))
             .execution_options(synchronize_session=False)
-        )
+        ).rowcount
     elif state == PUBLISHED:
-        session.execute(
-            update(Item).where(Item.id == entry["item_id"]).values(state=DRAFT, updated_at=now)
-        )
-        session.execute(
-            insert(ItemVersion).values(
-                item_id=entry["item_id"],
-                unit_id=unit.id,
-                number=None,
-                revision=entry["revision"] + 1,
-                record=record,
-                created_by=principal.actor,
-                created_at=now,
-                **filter_columns(record),
+        # The item's state is the lock, as when an editor starts a working copy.
+        done = session.execute(
+            update(Item)
+            .where(Item.id == entry["item_id"], Item.state == PUBLISHED)
+            .values(state=DRAFT, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if done:
+            session.execute(
+                insert(ItemVersion).values(
+                    item_id=entry["item_id"],
+                    unit_id=unit.id,
+                    number=None,
+                    revision=entry["revision"] + 1,
+                    record=record,
+                    created_by=principal.actor,
+                    created_at=now,
+                    **filter_columns(record),
+                )
             )
-        )
     else:
         row.problem(
             "事项名称",
             record.get("name"),
             f"事项 {entry['code']} 正在审核或公示（{state}），不能导入修改：请先撤回或等审核结束",
+        )
+        return None
+    if done != 1:
+        row.problem(
+            "事项名称", record.get("name"), f"事项 {entry['code']} 在导入期间被他人修改：请重新导入"
         )
         return None
     audit.record(
