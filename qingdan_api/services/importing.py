@@ -37,8 +37,7 @@ from ..intake.form import (
 from ..intake.mapping import MappedRow, Problem, map_child_row, map_main_row
 from ..intake.messages import zh
 from ..intake.reader import Sheet
-from ..models import Item, ItemVersion, Unit, utcnow
-from . import audit
+from ..models import AuditEntry, Item, ItemVersion, Unit, utcnow
 from .auth import EDITOR, Principal, require
 from .editing import _complete, no_sector_message, record_problems
 from .items import DRAFT, EDITABLE_STATES, PUBLISHED
@@ -251,15 +250,17 @@ def run_import(
     child_rows = _read_children(children, report)
     indexes: dict[int, _UnitIndex] = {}
     seen: dict[int, int] = {}  # item id -> the row that took it in this file
+    writer = _Writer(session, principal)
     try:
         for number, values in main.rows:
             cells = {c: values[i] if i < len(values) else None for i, c in columns.items()}
             row = map_main_row(main.title, number, cells)
             report.rows += 1
             _attach_children(row, child_rows)
-            _import_row(session, principal, row, default_unit, indexes, seen, report, accept_valid)
+            _import_row(session, principal, row, default_unit, indexes, seen, report, writer)
             if progress:
                 progress(1)
+        writer.flush()
         failed = bool(report.problems) and not accept_valid
         if dry_run or failed:
             session.rollback()
@@ -285,14 +286,21 @@ def _attach_children(row: MappedRow, child_rows: dict[str, dict]) -> None:
             step.setdefault("seq", index)
 
 
-def _resolve_row_unit(session, principal, row, default_unit) -> Unit | None:
-    unit = None
-    if row.unit_code:
-        unit = find_unit(session, row.unit_code)
-    if unit is None and row.unit_name:
-        unit = find_unit_by_name(session, row.unit_name)
-    if unit is None and row.unit_code and not row.unit_name:
-        unit = find_unit_by_name(session, row.unit_code)
+def _lookup(session, cache: dict, code: str | None, name: str | None) -> Unit | None:
+    """The unit a row names (by code, else by name); looked up once per spelling."""
+    key = (code, name)
+    if key not in cache:
+        unit = find_unit(session, code) if code else None
+        if unit is None and name:
+            unit = find_unit_by_name(session, name)
+        if unit is None and code and not name:
+            unit = find_unit_by_name(session, code)
+        cache[key] = unit
+    return cache[key]
+
+
+def _resolve_row_unit(session, principal, row, default_unit, cache) -> Unit | None:
+    unit = _lookup(session, cache, row.unit_code, row.unit_name)
     if unit is None and not (row.unit_code or row.unit_name):
         unit = default_unit
     if unit is None:
@@ -331,8 +339,8 @@ def _resolve_row_unit(session, principal, row, default_unit) -> Unit | None:
     return unit
 
 
-def _import_row(session, principal, row, default_unit, indexes, seen, report, accept_valid):
-    unit = _resolve_row_unit(session, principal, row, default_unit)
+def _import_row(session, principal, row, default_unit, indexes, seen, report, writer):
+    unit = _resolve_row_unit(session, principal, row, default_unit, writer.units)
     report.warnings.extend(row.warnings)
     if "name" not in row.record:
         row.problem("事项名称", None, "请填写事项名称")
@@ -382,7 +390,7 @@ def _import_row(session, principal, row, default_unit, indexes, seen, report, ac
         return _reject(row, report)
     for record, entry in planned:
         merged, entry = record.pop("_planned")
-        action = _write(session, principal, unit, merged, entry, row, report)
+        action = writer.write(unit, merged, entry, row)
         if action is None:
             return _reject(row, report)
         item_id = entry["item_id"] if entry else action[1]
@@ -410,100 +418,123 @@ def _reject(row: MappedRow, report: ImportReport) -> None:
     report.items.append({"row": row.row, "code": None, "action": REJECTED})
 
 
-def _write(session, principal, unit, record, entry, row, report):
-    """Store one record; returns (action, item id) or None after adding a problem."""
-    now = utcnow()
-    if entry is None:
-        if session.scalar(select(Item.id).where(Item.code == record["code"])) is not None:
-            row.problem("实施编码", record["code"], "该实施编码已属于其他单位的事项")
-            return None
-        item_id = session.execute(
-            insert(Item)
-            .values(
-                code=record["code"],
-                unit_id=unit.id,
-                category=record["category"],
-                state=DRAFT,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(Item.id)
-        ).scalar_one()
-        session.execute(
-            insert(ItemVersion).values(
-                item_id=item_id,
-                unit_id=unit.id,
-                number=None,
-                revision=1,
-                record=record,
-                created_by=principal.actor,
-                created_at=now,
+class _Writer:
+    """Writes rows' records: one INSERT of the item each (its id is needed), versions and
+    audit entries buffered and inserted `BATCH` at a time with executemany."""
+
+    BATCH = 500
+
+    def __init__(self, session: Session, principal: Principal):
+        self.session = session
+        self.principal = principal
+        self.units: dict = {}  # row spelling of a unit -> Unit, for _lookup
+        self.versions: list[dict] = []
+        self.audits: list[dict] = []
+
+    def flush(self) -> None:
+        if self.versions:
+            self.session.execute(insert(ItemVersion.__table__), self.versions)
+        if self.audits:
+            self.session.execute(insert(AuditEntry.__table__), self.audits)
+        self.versions, self.audits = [], []
+
+    def _audit(self, unit: Unit, code: str, before: dict | None, after: dict, now) -> None:
+        self.audits.append(
+            {
+                "actor": self.principal.actor,
+                "action": "item.import",
+                "unit_id": unit.id,
+                "item_code": code,
+                "before": before,
+                "after": after,
+                "comment": None,
+                "at": now,
+            }
+        )
+
+    def _version(self, item_id: int, unit: Unit, record: dict, revision: int, now) -> None:
+        self.versions.append(
+            {
+                "item_id": item_id,
+                "unit_id": unit.id,
+                "number": None,
+                "public_status": None,
+                "revision": revision,
+                "record": record,
+                "created_by": self.principal.actor,
+                "created_at": now,
+                "published_at": None,
+                "published_by": None,
+                "superseded_at": None,
+                "release_id": None,
+                "comment": None,
+                "source_id": None,
                 **filter_columns(record),
-            )
+            }
         )
-        audit.record(
-            session,
-            principal.actor,
-            "item.import",
-            unit_id=unit.id,
-            item_code=record["code"],
-            after=record,
-            at=now,
-        )
-        return CREATED, item_id
-    if record == entry["record"]:
-        return UNCHANGED, entry["item_id"]
-    state = entry["state"]
-    if entry["working"] and state in EDITABLE_STATES:
-        # Compare-and-set on the revision read when the unit's items were indexed: an
-        # editor's save in between wins, and this row says so.
-        done = session.execute(
-            update(ItemVersion)
-            .where(ItemVersion.id == entry["version_id"], ItemVersion.revision == entry["revision"])
-            .values(record=record, revision=ItemVersion.revision + 1, **filter_columns(record))
-            .execution_options(synchronize_session=False)
-        ).rowcount
-    elif state == PUBLISHED:
-        # The item's state is the lock, as when an editor starts a working copy.
-        done = session.execute(
-            update(Item)
-            .where(Item.id == entry["item_id"], Item.state == PUBLISHED)
-            .values(state=DRAFT, updated_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if done:
-            session.execute(
-                insert(ItemVersion).values(
-                    item_id=entry["item_id"],
+        if len(self.versions) >= self.BATCH:
+            self.flush()
+
+    def write(self, unit: Unit, record: dict, entry: dict | None, row: MappedRow):
+        """Store one record; returns (action, item id), or None after adding a problem."""
+        session, now = self.session, utcnow()
+        if entry is None:
+            # The code starts with this unit's credit code (checked), and the unit's own
+            # codes are all in its index: no other item can hold it.
+            item_id = session.execute(
+                insert(Item.__table__)
+                .values(
+                    code=record["code"],
                     unit_id=unit.id,
-                    number=None,
-                    revision=entry["revision"] + 1,
-                    record=record,
-                    created_by=principal.actor,
+                    category=record["category"],
+                    state=DRAFT,
                     created_at=now,
-                    **filter_columns(record),
+                    updated_at=now,
+                    source_id=None,
                 )
+                .returning(Item.__table__.c.id)
+            ).scalar_one()
+            self._version(item_id, unit, record, 1, now)
+            self._audit(unit, record["code"], None, record, now)
+            return CREATED, item_id
+        if record == entry["record"]:
+            return UNCHANGED, entry["item_id"]
+        state = entry["state"]
+        if entry["working"] and state in EDITABLE_STATES:
+            self.flush()  # the working version may still be in the buffer
+            # Compare-and-set on the revision read when the unit's items were indexed: an
+            # editor's save in between wins, and this row says so.
+            done = session.execute(
+                update(ItemVersion.__table__)
+                .where(
+                    ItemVersion.__table__.c.id == entry["version_id"],
+                    ItemVersion.__table__.c.revision == entry["revision"],
+                )
+                .values(record=record, revision=entry["revision"] + 1, **filter_columns(record))
+            ).rowcount
+        elif state == PUBLISHED:
+            # The item's state is the lock, as when an editor starts a working copy.
+            done = session.execute(
+                update(Item.__table__)
+                .where(Item.__table__.c.id == entry["item_id"], Item.__table__.c.state == PUBLISHED)
+                .values(state=DRAFT, updated_at=now)
+            ).rowcount
+            if done:
+                self._version(entry["item_id"], unit, record, entry["revision"] + 1, now)
+        else:
+            row.problem(
+                "事项名称",
+                record.get("name"),
+                f"事项 {entry['code']} 正在审核或公示（{state}），不能导入修改："
+                "请先撤回或等审核结束",
             )
-    else:
-        row.problem(
-            "事项名称",
-            record.get("name"),
-            f"事项 {entry['code']} 正在审核或公示（{state}），不能导入修改：请先撤回或等审核结束",
-        )
-        return None
-    if done != 1:
-        row.problem(
-            "事项名称", record.get("name"), f"事项 {entry['code']} 在导入期间被他人修改：请重新导入"
-        )
-        return None
-    audit.record(
-        session,
-        principal.actor,
-        "item.import",
-        unit_id=unit.id,
-        item_code=entry["code"],
-        before=entry["record"],
-        after=record,
-        at=now,
-    )
-    return UPDATED, entry["item_id"]
+            return None
+        if done != 1:
+            row.problem(
+                "事项名称",
+                record.get("name"),
+                f"事项 {entry['code']} 在导入期间被他人修改：请重新导入",
+            )
+            return None
+        self._audit(unit, entry["code"], entry["record"], record, now)
+        return UPDATED, entry["item_id"]

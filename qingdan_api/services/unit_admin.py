@@ -204,6 +204,9 @@ def update_unit(
     if not isinstance(data, dict):
         raise ValidationFailed("a unit is a JSON object", errors={"": ["must be an object"]})
     values, errors = clean(session, data, partial=True)
+    credit = values.get("credit_code") or unit.credit_code
+    if values.get("org_code") and values["org_code"] != credit[8:17] and "org_code" not in errors:
+        errors["org_code"] = [f"组织机构代码应为统一社会信用代码的第9-17位：{credit[8:17]}"]
     if values.get("parent") == unit.id:
         errors["parent"] = ["a unit cannot be its own parent"]
     if "credit_code" in values and values["credit_code"] != unit.credit_code:

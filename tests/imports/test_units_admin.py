@@ -55,11 +55,18 @@ def test_create_update_retire_with_if_match(app, client, admin):
 def test_a_units_file_is_all_or_nothing_with_every_problem(client, admin):
     rows = [
         {
+            "统一社会信用代码": FILE_PARENT,
+            "单位名称": "西湖区公安分局",
+            "单位类型": "政府工作部门",
+            "行政区划代码": "330106",
+            "上级单位": "",
+        },
+        {
             "统一社会信用代码": CHILD,
             "单位名称": "西湖区某所",
             "单位类型": "派出机构",
             "行政区划代码": "330106",
-            "上级单位": PARENT[8:17],
+            "上级单位": FILE_PARENT[8:17],
         },
         {
             "统一社会信用代码": CHILD[:-1] + "0",
