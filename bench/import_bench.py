@@ -26,7 +26,9 @@ from qingdan_api.services.importing import run_import
 from qingdan_api.services.loading import add_units
 
 
-def form(rows: int, credit: str) -> bytes:
+def form(rows: int, credits: list[str]) -> bytes:
+    """A cleanup form of `rows` rows over the units (a unit's sector holds at most 999 main
+    items per category and level: the basic code's main sequence has three digits)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("事项")
     sheet.append(
@@ -35,9 +37,9 @@ def form(rows: int, credit: str) -> bytes:
     for n in range(rows):
         sheet.append(
             [
-                credit,
+                credits[n % len(credits)],
                 f"测试事项{n}",
-                ("01", "02", "20")[n % 3],
+                ("01", "02", "20")[n // len(credits) % 3],
                 "20个工作日",
                 "个人，法人",
                 "否",
@@ -73,7 +75,7 @@ def main() -> None:
         }
         for s in range(1, 5)
     ]
-    data = form(args.rows, units[0]["credit_code"])
+    data = form(args.rows, [u["credit_code"] for u in units])
     with app.extensions["qingdan"].session_factory() as session:
         add_units(session, units)
         session.commit()
@@ -87,7 +89,8 @@ def main() -> None:
         _, peak = tracemalloc.get_traced_memory()
         after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
-        f"{args.rows} rows ({len(data) / 1e6:.1f} MB xlsx): created {report.counts['created']} "
+        f"{args.rows} rows ({len(data) / 1e6:.1f} MB xlsx): "
+        f"created {report.counts['created']}, rejected {report.counts['rejected']} "
         f"in {elapsed:.1f}s wall, {cpu:.1f}s CPU ({args.rows / elapsed:.0f} rows/s); "
         f"tracemalloc peak "
         f"{peak / 1e6:.0f} MB; RSS grew {(after - before) / 1024:.0f} MB"

@@ -134,9 +134,13 @@ def check_record(record: Any, *, complete: bool = True) -> Errors:
         return dict(checker.errors)
     checker.members(ITEM_FIELDS, record, "")
     ok = lambda *paths: not any(p in checker.errors for p in paths)  # noqa: E731
-    present = all(record.get(k) for k in ("code", "basic_code", "category", "level"))
-    if present and ok("code", "category", "level", "basic_code", "unit.credit_code"):
-        _check_codes(checker, record)
+    present = all(record.get(k) for k in ("code", "basic_code"))
+    if present and ok("code", "basic_code", "unit.credit_code"):
+        # A wrong category or level must not hide what is wrong with the codes: they are
+        # checked anyway, only not against the wrong value.
+        category = record.get("category") if ok("category") else None
+        level = record.get("level") if ok("level") else None
+        _check_codes(checker, record, category, level)
     if ok("region_code") and record.get("region_code"):
         try:
             validate_region_code(record["region_code"])
@@ -150,32 +154,34 @@ def check_record(record: Any, *, complete: bool = True) -> Errors:
     return {path: messages for path, messages in checker.errors.items() if messages}
 
 
-def _check_codes(checker: _Checker, record: dict) -> None:
-    code, unit = record["code"], record["unit"]["credit_code"]
+def _check_codes(checker: _Checker, record: dict, category: str | None, level: str | None) -> None:
+    code, unit = record["code"], (record.get("unit") or {}).get("credit_code")
+    if not isinstance(code, str) or not isinstance(record["basic_code"], str):
+        return
     try:
         validate_credit_code(unit)
     except CodeError as exc:
         checker.add("unit.credit_code", f"{exc.segment}: {exc.message}")
         return
     try:
-        basic = parse_basic_code(record["basic_code"], record["category"])
+        basic = parse_basic_code(record["basic_code"], category)
     except CodeError as exc:
         checker.add("basic_code", f"{exc.segment}: {exc.message}")
         return
     try:
-        parsed = parse_implementation_code(code, record["category"])
+        parsed = parse_implementation_code(code, category)
     except CodeError as exc:
         checker.add("code", f"{exc.kind} {exc.segment}: {exc.message}")
         return
     if parsed.credit_code != unit:
         checker.add("code", f"must start with the unit's credit code {unit}")
-    if parsed.level != record["level"]:
-        checker.add("code", f"level segment {parsed.level} does not match level {record['level']}")
+    if level is not None and parsed.level != level:
+        checker.add("code", f"level segment {parsed.level} does not match level {level}")
     if str(parsed.basic) != record["basic_code"]:
         checker.add("code", f"must end with the basic code {record['basic_code']}")
     parent = record.get("parent_code")
     if basic.is_sub_item:
-        expected = f"{unit}{record['level']}{basic.main_code}"
+        expected = f"{unit}{parsed.level}{basic.main_code}"
         if not parent:
             checker.need("parent_code", f"a sub-item needs its main item's code ({expected})")
         elif parent != expected:

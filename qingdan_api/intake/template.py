@@ -92,9 +92,15 @@ def _write_sheet(book, title: str, columns: list[Column], examples: Iterable[dic
         sheet.column_dimensions[get_column_letter(position)].width = max(
             10, len(column.header) * 2 + 4
         )
-        if column.vocabulary and column.kind == "vocabulary":
+        if column.vocabulary:
+            # Multi-valued columns (levels, targets) offer the list too, but accept typed
+            # combinations such as “3,4”: no error box for them.
+            single = column.kind == "vocabulary"
             validation = DataValidation(
-                type="list", formula1=ranges[column.vocabulary], allow_blank=True
+                type="list",
+                formula1=ranges[column.vocabulary],
+                allow_blank=True,
+                showErrorMessage=single,
             )
             validation.error = f"请从下拉列表选择{vocab.VOCABULARY_TITLES[column.vocabulary]}"
             validation.errorTitle = "代码表"

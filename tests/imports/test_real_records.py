@@ -92,3 +92,8 @@ def test_a_row_matching_a_published_item_becomes_its_working_copy(
     )
     again = upload(client, "/api/@imports", csv_bytes([row]), admin).get_json()
     assert again["unchanged"] == 1
+    # The basic code finds the published item in listings and exports.
+    basic = published["basic_code"]
+    assert client.get(f"/api/items?basic_code={basic}").get_json()["items_total"] == 1
+    exported = client.get(f"/api/items.ndjson?basic_code={basic}").data.decode().splitlines()
+    assert len(exported) == 1

@@ -85,3 +85,24 @@ def test_a_units_file_is_all_or_nothing_with_every_problem(client, admin):
     assert client.get(f"/api/units/{CHILD}").get_json()["parent"]["credit_code"] == FILE_PARENT
     again = upload(client, "/api/units/@import", csv_bytes(rows[:2]), admin)
     assert again.get_json()["unchanged"] == 2
+
+
+NO_SECTOR = make_credit_code("330106", "ME000009")
+
+
+def test_messages_say_what_to_do_and_hide_nothing(client, admin):
+    unit = {
+        "credit_code": NO_SECTOR,
+        "name": "西湖区未设行业的局",
+        "kind": "department",
+        "region_code": "330106",
+    }
+    assert client.post("/api/units", json=unit, headers=admin).status_code == 201
+    item = {"name": "某许可", "category": "01", "level": "4", "unit": {"credit_code": NO_SECTOR}}
+    body = client.post("/api/items", json=item, headers=admin).get_json()
+    assert "sector" in body["message"] and f"PATCH /api/units/{NO_SECTOR}" in body["message"]
+    # A wrong category does not hide what is wrong with the codes.
+    code = f"{NO_SECTOR[:-1]}X4330101001000"
+    wrong = {**item, "category": "99", "code": code, "basic_code": "330101001000"}
+    errors = client.post("/api/items", json=wrong, headers=admin).get_json()["errors"]
+    assert "category" in errors and "code" in errors
