@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from ..domain.codes import CodeError
+from ..domain.codes import CodeError, normalise_unit_code
 from ..domain.fields import CHILD_TABLES
 from ..intake.form import (
     CODES_SHEET,
@@ -228,7 +228,10 @@ def _resolve_row_unit(session, principal, row, default_unit, cache) -> Unit | No
             ),
         )
         return None
-    if row.unit_code and unit.credit_code != row.unit_code and unit.org_code != row.unit_code:
+    if row.unit_code and normalise_unit_code(row.unit_code) not in (
+        unit.credit_code,
+        unit.org_code,
+    ):
         # The code did not name the unit, its name did: say so, and go on.
         row.warnings.append(
             Problem(
