@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
+import os
+import platform
 import resource
 import tempfile
 import time
 import tracemalloc
+from datetime import UTC, datetime
+from pathlib import Path
 
 from openpyxl import Workbook
 
@@ -54,6 +59,7 @@ def form(rows: int, credits: list[str]) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--trace", action="store_true", help="tracemalloc (slows Python down)")
     args = parser.parse_args()
     folder = tempfile.mkdtemp()
     app = create_app(
@@ -80,21 +86,33 @@ def main() -> None:
         add_units(session, units)
         session.commit()
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        tracemalloc.start()
+        if args.trace:
+            tracemalloc.start()
         started, cpu = time.perf_counter(), time.process_time()
         sheets, book = read_form(data, "bench.xlsx")
         report = run_import(session, Principal(0, "bench", ADMIN), sheets)
         book.close()
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-        _, peak = tracemalloc.get_traced_memory()
+        _, peak = tracemalloc.get_traced_memory() if args.trace else (0, 0)
         after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(
-        f"{args.rows} rows ({len(data) / 1e6:.1f} MB xlsx): "
-        f"created {report.counts['created']}, rejected {report.counts['rejected']} "
-        f"in {elapsed:.1f}s wall, {cpu:.1f}s CPU ({args.rows / elapsed:.0f} rows/s); "
-        f"tracemalloc peak "
-        f"{peak / 1e6:.0f} MB; RSS grew {(after - before) / 1024:.0f} MB"
-    )
+    result = {
+        "benchmark": "import",
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "rows": args.rows,
+        "xlsx_bytes": len(data),
+        "database": "sqlite",
+        "created": report.counts["created"],
+        "rejected": report.counts["rejected"],
+        "wall_seconds": round(elapsed, 1),
+        "cpu_seconds": round(cpu, 1),
+        "rss_growth_mb": round((after - before) / 1024),
+        "tracemalloc_peak_mb": round(peak / 1e6) if args.trace else None,
+        "load_average": round(os.getloadavg()[0], 1),
+        "python": platform.python_version(),
+    }
+    print(json.dumps(result, ensure_ascii=False))
+    with (Path(__file__).parent / "results" / "import_bench.jsonl").open("a") as out:
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -313,12 +313,15 @@ def _import_row(session, principal, row, default_unit, indexes, seen, report, wr
         report.counts[action[0]] += 1
         report.items.append({"row": row.row, "code": merged["code"], "action": action[0]})
         if action[0] != UNCHANGED:
+            # Only what matching needs: a later row naming this item is a duplicate anyway
+            # (`seen`), so its whole record need not stay in memory.
+            slim = {k: merged.get(k) for k in ("name", "sub_item_name", "level", "local_code")}
             index.remember(
                 {
                     "item_id": item_id,
                     "code": merged["code"],
                     "state": DRAFT,
-                    "record": merged,
+                    "record": slim,
                     "version_id": None,
                     "working": True,
                     "revision": (entry or {}).get("revision", 0) + 1,
