@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..domain.codes import CodeError, normalise_unit_code
@@ -38,6 +39,7 @@ from ..intake.reader import Sheet
 from ..models import Unit
 from .auth import EDITOR, Principal, require
 from .editing import no_sector_message, record_problems, stored_record
+from .errors import Conflict
 from .import_store import CREATED, REJECTED, UNCHANGED, UPDATED, UnitIndex, Writer
 from .items import DRAFT
 from .unit_lookup import find_unit, find_unit_by_name
@@ -179,6 +181,11 @@ def run_import(
         else:
             session.commit()
             report.committed = True
+    except IntegrityError as exc:  # a concurrent writer took a code this file allocated
+        session.rollback()
+        raise Conflict(
+            "另一项写入同时占用了本次分配的事项编码：没有保存任何内容，请重新导入"
+        ) from exc
     except BaseException:
         session.rollback()
         raise

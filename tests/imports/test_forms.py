@@ -9,11 +9,13 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from qingdan_api.domain.codes import make_credit_code
+from qingdan_api.services.auth import create_token
 
 from .conftest import csv_bytes, upload
 
 CREDIT = make_credit_code("440118", "MC000001")
 ORG = CREDIT[8:17]
+OTHER = make_credit_code("440118", "MC000002")
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +224,29 @@ def test_the_template_is_generated_with_drop_downs_and_child_sheets(client):
     main = book["事项"]
     assert main["F1"].value == "*事项名称" and main.data_validations.dataValidation
     assert main.cell(row=2, column=6).value == "食品经营许可"
+
+
+def test_who_may_import(app, client, admin, unit):
+    other_unit = {
+        "credit_code": OTHER,
+        "name": "测试区水务局",
+        "kind": "department",
+        "region_code": "440118",
+        "sector": "15",
+    }
+    assert client.post("/api/units", json=other_unit, headers=admin).status_code == 201
+    with app.extensions["qingdan"].session_factory() as session:
+        reviewer = create_token(session, role="reviewer", name="form-reviewer")[1]
+        editor = create_token(session, role="editor", name="form-editor", unit_credit_code=ORG)[1]
+    body = csv_bytes([{**ROW, "事项名称": "权限测试"}])
+    assert upload(client, "/api/@imports", body, {}).status_code == 401
+    headers = {"Authorization": f"Bearer {reviewer}"}
+    assert upload(client, "/api/@imports", body, headers).status_code == 403
+    other = csv_bytes([{**ROW, "实施主体": OTHER, "事项名称": "别人的"}])
+    headers = {"Authorization": f"Bearer {editor}"}
+    response = upload(client, "/api/@imports?dry_run=true", other, headers)
+    assert response.status_code == 422
+    assert "只能导入本单位的事项" in response.get_json()["problems"][0]["message"]
+    response = upload(client, "/api/@imports?dry_run=true", body, headers)
+    assert response.status_code == 200 and response.get_json()["created"] == 2
+    assert response.get_json()["committed"] is False
