@@ -58,13 +58,12 @@ class ImportReport:
     committed: bool = False
 
     def as_dict(self) -> dict:
-        rejected_rows = sorted({(p.sheet, p.row) for p in self.problems})
         return {
             "rows": self.rows,
             "created": self.counts[CREATED],
             "updated": self.counts[UPDATED],
             "unchanged": self.counts[UNCHANGED],
-            "rejected_rows": len(rejected_rows),
+            "rejected_rows": self.counts[REJECTED],
             "dry_run": self.dry_run,
             "committed": self.committed,
             "problems": [p.as_dict() for p in self.problems],
@@ -103,7 +102,11 @@ def _main_and_children(sheets: list[Sheet]) -> tuple[Sheet | None, dict[str, She
 
 
 def _read_children(children: dict[str, Sheet], report: ImportReport) -> dict[str, dict]:
-    """Child rows by table and main-row 序号: {table: {key: [(row, entry)]}}."""
+    """Child rows by table and main-row 序号: {table: {key: [(row, entry, problems)]}}.
+
+    A child row's problems belong to its main row (which they reject); a child row that
+    names no main row is a problem of the file.
+    """
     out: dict[str, dict] = {}
     for table, sheet in children.items():
         columns, unknown = resolve_headers(sheet.headers, child_columns(table))
@@ -113,11 +116,28 @@ def _read_children(children: dict[str, Sheet], report: ImportReport) -> dict[str
         for number, values in sheet.rows:
             cells = {c: values[i] if i < len(values) else None for i, c in columns.items()}
             key, entry, problems = map_child_row(sheet.title, number, cells)
-            report.problems.extend(problems)
-            if key is not None:
-                grouped[key].append((number, entry))
+            if key is None:
+                report.problems.extend(problems)
+            else:
+                grouped[key].append((number, entry, problems))
         out[table] = grouped
     return out
+
+
+def _orphans(child_rows: dict[str, dict], attached: set[int], report: ImportReport) -> None:
+    for table, grouped in child_rows.items():
+        for key, entries in grouped.items():
+            if key not in attached:
+                for number, _entry, _problems in entries:
+                    report.problems.append(
+                        Problem(
+                            child_sheet_title(table),
+                            number,
+                            "序号",
+                            key,
+                            f"“事项”表中没有序号为 {key} 的行",
+                        )
+                    )
 
 
 def run_import(
@@ -165,16 +185,18 @@ def run_import(
     indexes: dict[int, UnitIndex] = {}
     seen: dict[int, int] = {}  # item id -> the row that took it in this file
     writer = Writer(session, principal)
+    attached: set[int] = set()  # 序号 of the main rows read
     try:
         for number, values in main.rows:
             cells = {c: values[i] if i < len(values) else None for i, c in columns.items()}
             row = map_main_row(main.title, number, cells)
             report.rows += 1
-            _attach_children(row, child_rows)
+            _attach_children(row, child_rows, attached)
             _import_row(session, principal, row, default_unit, indexes, seen, report, writer)
             if progress:
                 progress(1)
         writer.flush()
+        _orphans(child_rows, attached, report)
         failed = bool(report.problems) and not accept_valid
         if dry_run or failed:
             session.rollback()
@@ -192,13 +214,16 @@ def run_import(
     return report
 
 
-def _attach_children(row: MappedRow, child_rows: dict[str, dict]) -> None:
+def _attach_children(row: MappedRow, child_rows: dict[str, dict], attached: set[int]) -> None:
     key = row.key if row.key is not None else row.row - 1
+    attached.add(key)
     for table, grouped in child_rows.items():
         entries = grouped.get(key)
         if entries:
-            row.record[table] = [entry for _, entry in entries]
+            row.record[table] = [entry for _, entry, _ in entries]
             row.columns[table] = child_sheet_title(table)
+            for _, _, problems in entries:
+                row.problems.extend(problems)
     steps = row.record.get("process_steps")
     if steps:
         for index, step in enumerate(steps, start=1):

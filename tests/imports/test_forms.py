@@ -250,3 +250,29 @@ def test_who_may_import(app, client, admin, unit):
     response = upload(client, "/api/@imports?dry_run=true", body, headers)
     assert response.status_code == 200 and response.get_json()["created"] == 2
     assert response.get_json()["committed"] is False
+
+
+def test_child_sheets_are_keyed_by_row_number(client, admin, unit):
+    book = Workbook()
+    main = book.active
+    main.title = "事项"
+    main.append(["序号", "实施主体", "事项名称", "事项类型"])
+    main.append([1, CREDIT, "子表事项甲", "01"])
+    main.append([2, CREDIT, "子表事项乙", "01"])
+    risks = book.create_sheet("廉政风险点")
+    risks.append(["序号", "环节", "风险点描述", "风险等级", "防控措施"])
+    risks.append([1, "审查", "违规审批", "低", "双人审查"])
+    risks.append([2, "决定", "超时办理", "极高", "限时提醒"])
+    risks.append([9, "送达", "无主", "中", "无"])
+    out = io.BytesIO()
+    book.save(out)
+    response = upload(client, "/api/@imports?accept_valid=true", out.getvalue(), admin, "c.xlsx")
+    report = response.get_json()
+    where = {(p["sheet"], p["row"], p["column"]) for p in report["problems"]}
+    assert where == {("廉政风险点", 3, "风险等级"), ("廉政风险点", 4, "序号")}
+    assert report["created"] == 1 and report["rejected_rows"] == 1
+    code = report["items"][0]["code"]
+    record = client.get(f"/api/items/{code}/@draft", headers=admin).get_json()["record"]
+    assert record["risk_points"] == [
+        {"stage": "审查", "description": "违规审批", "level": "low", "measures": "双人审查"}
+    ]
