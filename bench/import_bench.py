@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from openpyxl import Workbook
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from qingdan_api import create_app
 from qingdan_api.domain.codes import make_credit_code
@@ -60,11 +62,46 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--trace", action="store_true", help="tracemalloc (slows Python down)")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="a PostgreSQL server URL (role with CREATEDB): run in a throwaway database there",
+    )
     args = parser.parse_args()
     folder = tempfile.mkdtemp()
+    url = f"sqlite:///{folder}/b.db"
+    if args.postgres:
+        url = _throwaway(args.postgres)
+    try:
+        _run(args, folder, url)
+    finally:
+        if args.postgres:
+            _drop(args.postgres, url)
+
+
+def _admin(server: str):
+    return create_engine(
+        make_url(server).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+
+
+def _throwaway(server: str) -> str:
+    name = f"qingdan_bench_{os.getpid()}"
+    with _admin(server).connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+def _drop(server: str, url: str) -> None:
+    with _admin(server).connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+
+
+def _run(args, folder: str, url: str) -> None:
     app = create_app(
         {
-            "QINGDAN_DATABASE_URL": f"sqlite:///{folder}/b.db",
+            "QINGDAN_DATABASE_URL": url,
             "QINGDAN_INSTANCE": folder,
             "QINGDAN_SEARCH_CATCH_UP_ON_START": False,
         }
@@ -100,7 +137,7 @@ def main() -> None:
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
         "rows": args.rows,
         "xlsx_bytes": len(data),
-        "database": "sqlite",
+        "database": make_url(url).get_backend_name(),
         "created": report.counts["created"],
         "rejected": report.counts["rejected"],
         "wall_seconds": round(elapsed, 1),
