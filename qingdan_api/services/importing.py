@@ -39,7 +39,7 @@ from ..intake.reader import Sheet
 from ..models import Unit
 from .auth import EDITOR, Principal, require
 from .editing import no_sector_message, record_problems, stored_record
-from .errors import Conflict
+from .errors import Conflict, InvalidArgument
 from .import_store import CREATED, REJECTED, UNCHANGED, UPDATED, UnitIndex, Writer
 from .items import DRAFT
 from .unit_lookup import find_unit, find_unit_by_name
@@ -153,8 +153,9 @@ def run_import(
     """Import the sheets of a cleanup form (see the module docstring); returns the report.
 
     `unit_code` (credit or organisation code) is the unit of rows that name none; an
-    editor's own unit is the default and the only one allowed. Raises Forbidden for a
-    role that may not edit, NotFound for an unknown `unit_code`.
+    editor's own unit is the default and the only one allowed. Raises Unauthenticated or
+    Forbidden for a caller who may not edit, InvalidArgument for an unknown `unit_code`,
+    Conflict when a concurrent writer took an allocated code (nothing is stored then).
     """
     principal = require(principal, EDITOR)
     report = ImportReport(dry_run=dry_run)
@@ -162,9 +163,7 @@ def run_import(
     if unit_code:
         default_unit = find_unit(session, unit_code)
         if default_unit is None:
-            from .errors import NotFound
-
-            raise NotFound(f"no unit with credit or organisation code {unit_code}")
+            raise InvalidArgument("unit", f"no unit with credit or organisation code {unit_code}")
     elif principal.role == EDITOR:
         default_unit = session.get(Unit, principal.unit_id)
     main, children, ignored = _main_and_children(sheets)

@@ -148,6 +148,8 @@ def test_every_problem_of_a_file_at_once_and_nothing_stored(client, admin, unit)
     }
     assert all(p["message"] for p in response.get_json()["problems"])
     assert response.get_json()["committed"] is False
+    unknown = upload(client, "/api/@imports?unit=12345678X", body, admin)
+    assert unknown.status_code == 400 and unknown.get_json()["code"] == 400
     search = client.get(f"/api/units/{CREDIT}").get_json()
     assert search["items_total"] == 0
     annotated = upload(client, "/api/@imports?annotated=true", csv_bytes(rows), admin)
