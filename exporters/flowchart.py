@@ -153,9 +153,7 @@ class _Canvas:
         attrs = {"fill": fill, "stroke": stroke, "stroke_width": "1.5"}
         if dashed:
             attrs["stroke_dasharray"] = "5 3"
-        self.el(
-            "rect", x=_f(x), y=_f(y), width=_f(w), height=_f(block.height), rx=str(rx), **attrs
-        )
+        self.el("rect", x=_f(x), y=_f(y), width=_f(w), height=_f(block.height), rx=str(rx), **attrs)
         cursor = y + PAD
         for text, size, weight, color in block.lines:
             cursor += size * LINE

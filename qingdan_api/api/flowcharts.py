@@ -15,7 +15,7 @@ from .editorial_schemas import AtQuery
 from .session import db_session
 
 blp = Blueprint(
-    "qingdan_flowcharts", __name__, description="Process flowcharts (运行流程图) drawn from the data"
+    "qingdan_flowcharts", __name__, description="Process flowcharts (运行流程图) from the data"
 )
 
 

@@ -57,7 +57,8 @@ def test_same_record_same_bytes():
 
 def test_limits_in_words():
     assert limit_text({"amount": 20, "unit": "working_day", "note": None}) == "20个工作日"
-    assert limit_text({"amount": None, "unit": "immediate", "note": "即来即办"}) == "即办（即来即办）"
+    immediate = {"amount": None, "unit": "immediate", "note": "即来即办"}
+    assert limit_text(immediate) == "即办（即来即办）"
     assert limit_text(None) is None
 
 
