@@ -110,6 +110,10 @@ class QingdanAPI:
         app.register_blueprint(docs.blp, url_prefix=prefix)
         register_error_handlers(app)
         app.teardown_appcontext(close_session)
+        if app.config["QINGDAN_PORTAL"]:
+            from .portal import init_portal
+
+            init_portal(app, app.config["QINGDAN_PORTAL_PREFIX"])
         if app.config["QINGDAN_SEARCH_CATCH_UP_ON_START"]:
             start_catch_up(indexer)
         return state
