@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from http import HTTPStatus
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
@@ -11,7 +12,17 @@ from ..api.errors import status_of
 from ..api.http import finalize_response
 from ..api.session import db_session
 from ..domain import vocabularies as vocab
-from ..services import catalog, dumps, history, notices, overview, publishing, search, units
+from ..services import (
+    catalog,
+    dumps,
+    flowcharts,
+    history,
+    notices,
+    overview,
+    publishing,
+    search,
+    units,
+)
 from ..services.errors import DomainError, Gone, InvalidArgument, TooManyRequests, ValidationFailed
 from ..services.records import public_record
 from . import present
@@ -26,12 +37,13 @@ blp = Blueprint(
 present.register_filters(blp)
 
 PAGE = 30
-FILTERS = ("category", "level", "target", "unit")
+FILTERS = ("category", "level", "target", "unit", "region")
 FACET_TITLES = {
     "category": "事项类型",
     "level": "行使层级",
     "target": "服务对象",
     "unit": "实施主体",
+    "region": "行政区划",
 }
 # Everything the pages load comes from this origin; no inline script or style.
 CSP = (
@@ -181,6 +193,8 @@ def _notice(code: str, status: int = 200, **form):
         "portal/notice.html",
         notice=on_notice.notice,
         record=record,
+        # Not published yet, so no flowchart URL: the chart travels inside the page.
+        chart_src=_data_uri(flowcharts.item_svg(record)),
         facts=present.basic_facts(record),
         limits=present.time_limits(record),
         supervision=present.supervision(record),
@@ -191,6 +205,10 @@ def _notice(code: str, status: int = 200, **form):
         **_site(),
     )
     return page, status
+
+
+def _data_uri(svg: bytes) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
 
 
 @blp.get("/notices/<string:code>", endpoint="notice")

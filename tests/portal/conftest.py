@@ -38,9 +38,12 @@ def _serve(app):
     raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
-def _put_on_notice(app) -> tuple[str, dict[str, str]]:
-    """A new item, drafted, reviewed and put on notice through the editorial API."""
-    unit = next(u for u in generate_units(seed=2026) if u["kind"] == "department")
+def put_on_notice(app, unit: dict | None = None) -> tuple[str, dict[str, str]]:
+    """A new item of `unit` (a demo department by default), drafted, reviewed and put on
+
+    notice through the editorial API; returns its code and a reviewer's auth header.
+    """
+    unit = unit or next(u for u in generate_units(seed=2026) if u["kind"] == "department")
     with app.extensions["qingdan"].session_factory() as session:
         _, editor = create_token(
             session, role="editor", name="editor", unit_credit_code=unit["credit_code"]
@@ -76,7 +79,7 @@ def site(app):
     with state.session_factory() as session:
         load_demo(session, total=DEMO_ITEMS)
     state.search.catch_up()
-    notice_code, reviewer = _put_on_notice(app)
+    notice_code, reviewer = put_on_notice(app)
     server, port = _serve(app)
     base = f"http://127.0.0.1:{port}"
     write_dump(state.session_factory, app.instance_path, options=DumpOptions(f"{base}/api"))
