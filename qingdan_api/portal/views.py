@@ -84,7 +84,13 @@ def home():
     """Units with their item counts per category, the latest releases, a search box."""
     session = db_session()
     unit_page = units.list_units(session, limit=500)
-    totals = overview.category_totals(session)
+    if unit_page.next is None:  # every unit is on the page: add their counts up
+        totals: dict[str, int] = {}
+        for summary in unit_page.rows:
+            for category, n in summary.item_counts.items():
+                totals[category] = totals.get(category, 0) + n
+    else:
+        totals = overview.category_totals(session)
     categories = [t for t in vocab.VOCABULARIES["categories"] if totals.get(t.code)]
     return render_template(
         "portal/home.html",

@@ -33,7 +33,7 @@ def _serve(app):
     for port in PORTS:
         try:
             return make_server("127.0.0.1", port, app, threaded=True), port
-        except OSError:  # taken by another worker or process: try the next one
+        except (OSError, SystemExit):  # taken (werkzeug exits on it): try the next port
             continue
     raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from urllib.request import Request, urlopen
 
 import pytest
@@ -40,7 +41,8 @@ def test_home_lists_units_counts_and_releases(page, site, backend):
     assert rows.count() >= 35
     assert page.locator("td.zero").first.inner_text() == "零报告"
     assert page.locator("ul.releases li").count() >= 1
-    assert page.get_by_role("link", name="1 个事项正在公示，欢迎提出意见").is_visible()
+    banner = page.locator(".notice-banner a")
+    assert re.fullmatch(r"\d+ 个事项正在公示，欢迎提出意见", banner.inner_text())
     shoot(page, backend, "home")
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways page
