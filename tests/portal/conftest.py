@@ -128,8 +128,28 @@ def page(browser):
     assert errors == [], errors  # no script error and no CSP violation on any page
 
 
+ACCESSIBILITY_PROBLEMS = """() => {
+  const problems = [];
+  if (document.documentElement.lang !== "zh-CN") problems.push("html lang");
+  if (document.querySelectorAll("h1").length !== 1) problems.push("not one h1");
+  if (!document.querySelector("main")) problems.push("no main landmark");
+  for (const img of document.querySelectorAll("img"))
+    if (!img.getAttribute("alt")) problems.push("img without alt: " + img.src);
+  for (const field of document.querySelectorAll("input:not([type=hidden]), select, textarea"))
+    if (!field.labels.length && !field.getAttribute("aria-label"))
+      problems.push("field without label: " + field.name);
+  for (const table of document.querySelectorAll("table"))
+    if (!table.querySelector("caption") || !table.querySelector("th")) problems.push("table");
+  return problems;
+}"""
+
+
 def shoot(page, backend: str, name: str) -> Path:
-    """Write a full-page screenshot for reviewers; returns its path (also printed)."""
+    """Check the page's basic accessibility, then write a full-page screenshot for
+
+    reviewers; returns its path (also printed).
+    """
+    assert page.evaluate(ACCESSIBILITY_PROBLEMS) == [], name
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{backend}-{name}.png"
     page.screenshot(path=str(path), full_page=True)

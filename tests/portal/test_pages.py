@@ -176,3 +176,19 @@ def test_portal_can_be_mounted_elsewhere(database_url, tmp_path):
     assert 'href="/lists/search"' in page and "/lists/static/portal/portal.css" in page
     with pytest.raises(ValueError, match="must differ"):
         _app(database_url, tmp_path, QINGDAN_PORTAL_PREFIX="/api")
+
+
+def test_the_portal_reads_through_services_only():
+    """Layering: the portal (an api-level package) never imports models or the session."""
+    import ast
+    from pathlib import Path
+
+    import qingdan_api.portal
+
+    for path in Path(qingdan_api.portal.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                module = node.module or ""
+                assert not module.startswith(("models", "sqlalchemy")), (path.name, module)
+                assert ".models" not in f".{module}", (path.name, module)
