@@ -133,7 +133,8 @@ def search_page():
         context.update(hits=[], total=0, facets={}, error=error.message)
         return render_template("portal/search.html", **context), HTTPStatus.BAD_REQUEST.value
     context["facet_titles"] = FACET_TITLES
-    context["units"] = {s.unit.credit_code: s.unit.name for s in units.list_units(session).rows}
+    if filters.unit:  # the filter passed, so the unit exists
+        context["unit_name"] = units.get_unit(session, filters.unit).unit.name
     return render_template("portal/search.html", **context)
 
 
