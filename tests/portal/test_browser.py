@@ -107,6 +107,10 @@ def test_item_page_discloses_everything_and_draws_the_flowchart(page, site, back
     assert "受理" in chart.get_attribute("alt")
     assert page.locator("#s-process + figure, #s-process ~ div table").count() >= 1
     shoot(page, backend, "item")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing runs off
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shoot(page, backend, "item-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     with page.expect_download() as info:
         page.get_by_role("link", name="JSON", exact=True).click()
     download = info.value
