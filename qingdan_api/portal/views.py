@@ -19,7 +19,6 @@ from ..services import (
     history,
     notices,
     overview,
-    publishing,
     search,
     units,
 )
@@ -37,6 +36,7 @@ blp = Blueprint(
 present.register_filters(blp)
 
 PAGE = 30
+RELEASE_SHOWN = 300  # entries listed per kind on a release page; the API has them all
 FILTERS = ("category", "level", "target", "unit", "region")
 FACET_TITLES = {
     "category": "事项类型",
@@ -261,8 +261,8 @@ def releases_page():
 
 @blp.get("/releases/<int:release_id>", endpoint="release")
 def release_page(release_id: int):
-    contents = publishing.get_release(db_session(), release_id)
-    return render_template("portal/release.html", contents=contents, shown=300, **_site())
+    contents = overview.release_overview(db_session(), release_id, shown=RELEASE_SHOWN)
+    return render_template("portal/release.html", contents=contents, **_site())
 
 
 @blp.get("/open-data", endpoint="open_data")

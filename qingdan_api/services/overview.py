@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from ..models import WITHDRAW, Change, ItemVersion, Release
 from .catalog import ACTIVE
+from .errors import NotFound
 from .paging import Page, newest_first
+from .publishing import ReleaseContents
 
 
 @dataclass
@@ -60,3 +62,36 @@ def category_totals(session: Session) -> dict[str, int]:
         .group_by(ItemVersion.category)
     )
     return {category: n for category, n in rows}
+
+
+def release_overview(session: Session, release_id: int, *, shown: int = 300) -> ReleaseContents:
+    """A release with counts per kind and category, and the first `shown` entries of each
+
+    kind (by change seq). Raises NotFound for an unknown release. Unlike
+    `publishing.get_release`, it never reads more than 3 × `shown` rows.
+    """
+    release = session.get(Release, release_id)
+    if release is None:
+        raise NotFound(f"no release {release_id}")
+    contents = ReleaseContents(release, counts={"added": {}, "changed": {}, "withdrawn": {}})
+    kind = _kind()
+    for name, category, n in session.execute(
+        select(kind, ItemVersion.category, func.count())
+        .join(ItemVersion, ItemVersion.id == Change.version_id)
+        .where(Change.release_id == release_id)
+        .group_by(kind, ItemVersion.category)
+    ):
+        contents.counts[name][category] = n
+    for name in ("added", "changed", "withdrawn"):
+        rows = session.execute(
+            select(Change, ItemVersion.name, ItemVersion.category)
+            .join(ItemVersion, ItemVersion.id == Change.version_id)
+            .where(Change.release_id == release_id, kind == name)
+            .order_by(Change.seq)
+            .limit(shown)
+        )
+        getattr(contents, name).extend(
+            {"code": c.code, "name": n, "category": cat, "version": c.version, "seq": c.seq}
+            for c, n, cat in rows
+        )
+    return contents
