@@ -122,11 +122,12 @@ def test_item_page_discloses_everything_and_draws_the_flowchart(page, site, back
     assert info.value.suggested_filename.endswith(".csv")
 
 
-def test_item_with_history_shows_the_differences(page, site):
+def test_item_with_history_shows_the_differences(page, site, backend):
     base, _ = site
     page.goto(base + "/releases")
     page.locator("tbody th a").first.click()  # the newest release
     page.wait_for_url("**/releases/*")
+    shoot(page, backend, "release")
     changed = page.locator("#h-changed + p + ul a, #h-changed ~ ul a").first
     changed.click()
     page.wait_for_url("**/items/*")
