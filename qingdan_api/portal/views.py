@@ -83,22 +83,16 @@ def _site() -> dict:
 def home():
     """Units with their item counts per category, the latest releases, a search box."""
     session = db_session()
-    unit_page = units.list_units(session, limit=500)
-    if unit_page.next is None:  # every unit is on the page: add their counts up
-        totals: dict[str, int] = {}
-        for summary in unit_page.rows:
-            for category, n in summary.item_counts.items():
-                totals[category] = totals.get(category, 0) + n
-    else:
-        totals = overview.category_totals(session)
+    overview_ = overview.home(session)
+    totals = overview_.totals
     categories = [t for t in vocab.VOCABULARIES["categories"] if totals.get(t.code)]
     return render_template(
         "portal/home.html",
-        units=unit_page.rows,
-        units_total=unit_page.total,
+        units=overview_.units,
+        units_total=overview_.units_total,
         categories=categories,
         totals=totals,
-        releases=overview.release_summaries(session, limit=5).rows,
+        releases=overview_.releases,
         notices_total=notices.list_notices(session, limit=1).total,
         **_site(),
     )

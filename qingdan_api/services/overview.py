@@ -7,21 +7,26 @@ size. Only public facts are counted: releases and the change feed are public by 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from ..models import WITHDRAW, Change, ItemVersion, Release
+from ..models import WITHDRAW, Change, ItemVersion, Release, Unit
 from .catalog import ACTIVE
 from .errors import NotFound
 from .paging import Page, newest_first
 from .publishing import ReleaseContents
+from .units import list_units
 
 
 @dataclass
 class ReleaseSummary:
-    release: Release
+    release: Release | ReleaseInfo
     counts: dict[str, int] = field(default_factory=dict)  # added / changed / withdrawn
 
     @property
@@ -95,3 +100,98 @@ def release_overview(session: Session, release_id: int, *, shown: int = 300) -> 
             for c, n, cat in rows
         )
     return contents
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    credit_code: str
+    name: str
+    zero_report: bool
+
+
+@dataclass(frozen=True)
+class UnitLine:
+    unit: UnitInfo
+    item_counts: dict[str, int]  # category code -> active published items
+
+    @property
+    def items_total(self) -> int:
+        return sum(self.item_counts.values())
+
+
+@dataclass(frozen=True)
+class ReleaseInfo:
+    id: int
+    name: str
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class Home:
+    """What a home page shows, as plain values (safe to keep between requests)."""
+
+    units: list[UnitLine]
+    units_total: int
+    totals: dict[str, int]  # category code -> active published items, whole list
+    releases: list[ReleaseSummary]  # newest first; `release` is a ReleaseInfo
+
+
+_HOMES: OrderedDict[tuple[Any, ...], Home] = OrderedDict()
+_HOMES_KEPT = 8
+_LOCK = threading.Lock()
+
+
+def _marker(session: Session) -> tuple[Any, ...]:
+    """Changes whenever anything a home page shows may have changed.
+
+    Publication, withdrawal and every release write change rows; versions only grow; unit
+    edits move `updated_at`. All are read from indexes in well under a millisecond.
+    """
+    row = session.execute(
+        select(
+            select(func.max(Change.seq)).scalar_subquery(),
+            select(func.max(ItemVersion.id)).scalar_subquery(),
+            select(func.max(Release.id)).scalar_subquery(),
+            select(func.count(Unit.id)).scalar_subquery(),
+            select(func.max(Unit.updated_at)).scalar_subquery(),
+        )
+    ).one()
+    return (session.get_bind().url.render_as_string(hide_password=True), *row)
+
+
+def home(session: Session, *, units_shown: int = 500, releases_shown: int = 5) -> Home:
+    """Units with their counts per category, totals and the latest releases.
+
+    Counting a large list costs tens of milliseconds on every request, yet the answer only
+    changes with a publication: it is kept per database until `_marker` moves.
+    """
+    key = (_marker(session), units_shown, releases_shown)
+    with _LOCK:
+        if key in _HOMES:
+            _HOMES.move_to_end(key)
+            return _HOMES[key]
+    page = list_units(session, limit=units_shown)
+    lines = [
+        UnitLine(UnitInfo(s.unit.credit_code, s.unit.name, s.unit.zero_report), dict(s.item_counts))
+        for s in page.rows
+    ]
+    if page.next is None:  # every unit is here: their counts add up to the totals
+        totals: dict[str, int] = {}
+        for line in lines:
+            for category, n in line.item_counts.items():
+                totals[category] = totals.get(category, 0) + n
+    else:
+        totals = category_totals(session)
+    releases = [
+        ReleaseSummary(
+            ReleaseInfo(r.release.id, r.release.name, r.release.published_at),
+            dict(r.counts),
+        )
+        for r in release_summaries(session, limit=releases_shown).rows
+    ]
+    result = Home(lines, page.total, totals, releases)
+    with _LOCK:
+        _HOMES[key] = result
+        while len(_HOMES) > _HOMES_KEPT:
+            _HOMES.popitem(last=False)
+    return result

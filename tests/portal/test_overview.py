@@ -43,3 +43,19 @@ def test_category_totals_add_up_the_units(demo, session):
         for category, n in summary.item_counts.items():
             summed[category] = summed.get(category, 0) + n
     assert overview.category_totals(session) == summed
+
+
+def test_home_is_kept_until_something_is_published(demo, session):
+    from tests import factories as f
+
+    first = overview.home(session)
+    assert overview.home(session) is first  # nothing changed: the same answer
+    assert first.units_total == len(first.units) and sum(first.totals.values()) > 0
+    unit = f.unit_data(77, name="临江市新设局")
+    f.load(session, [unit], [{"history": [f.record(unit, 1, category="01")]}])
+    after = overview.home(session)
+    assert after is not first
+    assert after.units_total == first.units_total + 1
+    assert after.totals["01"] == first.totals.get("01", 0) + 1
+    line = next(u for u in after.units if u.unit.credit_code == unit["credit_code"])
+    assert line.item_counts == {"01": 1} and line.items_total == 1
