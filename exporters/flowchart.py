@@ -15,6 +15,7 @@ The document is built with lxml, so any text is escaped and the output is well-f
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -59,6 +60,7 @@ def clean(text: Any) -> str:
     return XML_UNSAFE.sub("", "" if text is None else str(text)).strip()
 
 
+@functools.lru_cache(maxsize=8192)
 def char_width(ch: str) -> float:
     """Advance of one character in ems: wide and fullwidth (CJK) 1, others about 0.55."""
     if unicodedata.east_asian_width(ch) in ("W", "F"):
