@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import platform
 import statistics
 import time
@@ -83,6 +84,8 @@ def main() -> None:
         "items": total,
         "database": app.extensions["qingdan"].engine.dialect.name,
         "python": platform.python_version(),
+        # A shared machine: the 1-minute load average says how busy it was (2 cores).
+        "load_average": round(os.getloadavg()[0], 1),
         "pages": pages,
     }
     RESULTS.parent.mkdir(exist_ok=True)
