@@ -18,6 +18,7 @@ from .api import (
     editing,
     exports,
     flowcharts,
+    imports,
     items,
     meta,
     notices,
@@ -41,6 +42,7 @@ from .search.registry import make_backend
 BLUEPRINTS = (
     meta.blp,
     units.blp,
+    imports.blp,
     exports.blp,
     items.blp,
     flowcharts.blp,

@@ -24,6 +24,7 @@ STATUS_OF: dict[type[domain.DomainError], HTTPStatus] = {
     domain.PreconditionFailed: HTTPStatus.PRECONDITION_FAILED,
     domain.PreconditionRequired: HTTPStatus.PRECONDITION_REQUIRED,
     domain.TooManyRequests: HTTPStatus.TOO_MANY_REQUESTS,
+    domain.PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
 }
 
 

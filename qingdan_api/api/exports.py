@@ -56,6 +56,7 @@ FILTERS = (
         if name not in PagingQuery._declared_fields
     ),
     "status",
+    "basic_code",
 )
 
 

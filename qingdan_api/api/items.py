@@ -70,6 +70,7 @@ def filters_from(args: dict) -> catalog.ItemFilters:
         status=args["status"],
         at=catalog.parse_at(args.get("at")),
         source=args["source"],
+        basic_code=args.get("basic_code"),
     )
 
 

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from ..domain import vocabularies as vocab
 from ..domain.fields import ITEM_FIELDS, VERSION_FIELDS, Field
+from ..domain.validation import SAVE_REQUIRED, submit_requires
 from ..services.errors import NotFound
 from .links import absolute
 from .schemas import ServiceRootSchema, TypeSchema, VocabularySchema
@@ -78,6 +79,8 @@ class Types(MethodView):
             "@type": "type",
             "title": "权力事项",
             "fields": [_field(spec) for spec in ITEM_FIELDS + VERSION_FIELDS],
+            "save_requires": list(SAVE_REQUIRED),
+            "submit_requires": submit_requires(),
         }
 
 
@@ -89,7 +92,9 @@ def _vocabulary(name: str) -> dict:
         "name": name,
         "title": vocab.VOCABULARY_TITLES[name],
         "stored_as": "key" if name in vocab.STORED_BY_KEY else "code",
-        "items": [{"code": t.code, "key": t.key, "label": t.label} for t in terms],
+        "items": [
+            {"code": t.code, "key": t.key, "label": t.label, "source": t.source} for t in terms
+        ],
         "items_total": len(terms),
     }
 

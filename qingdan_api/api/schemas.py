@@ -114,7 +114,10 @@ def _vocab_param(name: str) -> fields.String:
 class ItemFilterQuery(PagingQuery):
     """The filters of /items, shared by /@search."""
 
-    unit = fields.String(load_default=None, metadata={"description": "unit credit code"})
+    unit = fields.String(
+        load_default=None,
+        metadata={"description": "unit credit code, or its 9-character organisation code"},
+    )
     category = _vocab_param("categories")
     level = _vocab_param("levels")
     target = _vocab_param("targets")
@@ -133,6 +136,10 @@ class ItemFilterQuery(PagingQuery):
 
 
 class ItemQuery(ItemFilterQuery):
+    basic_code = fields.String(
+        load_default=None,
+        metadata={"description": "12-digit basic code: the same power in every unit and level"},
+    )
     status = fields.String(
         load_default="active",
         metadata={"description": "active (default), withdrawn, or all"},
@@ -159,7 +166,17 @@ class UnitRefSchema(LinkedSchema):
 
 class UnitSchema(LinkedSchema):
     credit_code = fields.String(metadata={"title": "统一社会信用代码"})
+    org_code = fields.String(
+        allow_none=True,
+        metadata={"title": "组织机构代码", "description": "GB 11714 alias; names the unit too"},
+    )
     name = fields.String(metadata={"title": "单位名称"})
+    short_name = fields.String(allow_none=True, metadata={"title": "单位简称"})
+    sector = fields.String(
+        allow_none=True, metadata={"title": "行业代码", "description": "its basic codes' segment"}
+    )
+    revision = fields.Integer(metadata={"description": "the If-Match ETag for admin writes"})
+    retired_at = fields.String(allow_none=True, metadata={"title": "撤销时间"})
     kind = fields.String(metadata={"title": "单位类型", "description": "@vocabularies/unit-kinds"})
     kind_label = fields.String()
     nature = fields.String(metadata={"title": "实施主体性质"})
@@ -203,6 +220,7 @@ class TermSchema(Schema):
     code = fields.String()
     key = fields.String()
     label = fields.String(metadata={"description": "Chinese label"})
+    source = fields.String(metadata={"description": "where the term comes from"})
 
 
 class VocabularySchema(LinkedSchema):
@@ -217,7 +235,9 @@ class FieldSchema(Schema):
     name = fields.String()
     label = fields.String()
     type = fields.String()
-    required = fields.Boolean()
+    required = fields.Boolean(
+        metadata={"description": "required when a draft is submitted (drafts save without it)"}
+    )
     vocabulary = fields.String(allow_none=True)
     item_type = fields.String(allow_none=True)
     members = fields.List(fields.Nested(lambda: FieldSchema()))
@@ -226,6 +246,13 @@ class FieldSchema(Schema):
 class TypeSchema(LinkedSchema):
     title = fields.String()
     fields_ = fields.List(fields.Nested(FieldSchema), data_key="fields", attribute="fields")
+    save_requires = fields.List(
+        fields.String(), metadata={"description": "what a draft needs to be saved at all"}
+    )
+    submit_requires = fields.List(
+        fields.String(),
+        metadata={"description": "field paths a draft must fill before it is submitted"},
+    )
 
 
 class ServiceRootSchema(LinkedSchema):

@@ -70,6 +70,36 @@ def validate_credit_code(code: str) -> str:
     return code
 
 
+def validate_org_code(code: str) -> str:
+    """Return the code if it is a valid 9-character organisation code (GB 11714), else raise.
+
+    The check character is the ninth: weights 3,7,9,10,5,8,4,2 over the first eight
+    (letters A=10 … Z=35), `11 - sum mod 11`, 10 -> X, 11 -> 0.
+    """
+    kind = "组织机构代码"
+    if not isinstance(code, str) or len(code) != 9:
+        raise CodeError(kind, "length", "must be 9 characters (8 and a check character)")
+    if any(c not in ORG_CHARSET for c in code[:8]):
+        raise CodeError(kind, "charset", "must be digits or capital letters")
+    if org_check_char(code[:8]) != code[8]:
+        raise CodeError(
+            kind, "check character", f"expected {org_check_char(code[:8])}, got {code[8]}"
+        )
+    return code
+
+
+def normalise_unit_code(value: str) -> str:
+    """A unit code as sources write it, tidied: trimmed, upper case, the org code's hyphen gone.
+
+    `68236467-9` -> `682364679`; ` 11511301452259996u` -> `11511301452259996U`. The result
+    still has to pass validate_credit_code or validate_org_code.
+    """
+    value = value.strip().upper()
+    if len(value) == 10 and value[8] == "-":
+        value = value[:8] + value[9]
+    return value
+
+
 def validate_region_code(code: str) -> str:
     if not isinstance(code, str) or not _REGION.fullmatch(code):
         raise CodeError("行政区划代码", "region", "must be 6 or 12 digits")

@@ -29,9 +29,11 @@ def filter_columns(record: dict[str, Any]) -> dict[str, Any]:
     return {
         "code": record["code"],
         "name": record["name"],
+        "basic_code": record.get("basic_code"),
         "category": record["category"],
         "level": record["level"],
-        "disposition": record["disposition"],
+        # A draft may not have its disposition yet (it is required when submitted).
+        "disposition": record.get("disposition") or "",
         "region_code": record["region_code"],
         "parent_code": record.get("parent_code"),
         "target_mask": target_mask(record.get("targets") or []),

@@ -58,6 +58,7 @@ class ItemVersion(Base):
         Index("ix_item_versions_public_name", "public_status", "name", "code"),
         Index("ix_item_versions_public_published", "public_status", "published_at", "code"),
         Index("ix_item_versions_code_published", "code", "published_at"),
+        Index("ix_item_versions_public_basic", "public_status", "basic_code", "code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,6 +73,8 @@ class ItemVersion(Base):
     code: Mapped[str] = mapped_column(String(31))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     name: Mapped[str] = mapped_column(String(300))
+    # The basic code (characters 20-31 of the code): the same power across units and levels.
+    basic_code: Mapped[str | None] = mapped_column(String(12))
     category: Mapped[str] = mapped_column(String(2))
     level: Mapped[str] = mapped_column(String(1))
     disposition: Mapped[str] = mapped_column(String(10))

@@ -13,6 +13,7 @@ from ..models import AuditEntry, Unit
 from .auth import ADMIN, Principal, require
 from .errors import InvalidArgument
 from .paging import Page, newest_first
+from .unit_lookup import find_unit
 
 
 def record(
@@ -65,7 +66,8 @@ def list_entries(
     require(principal, ADMIN)
     query = select(AuditEntry)
     if filters.unit:
-        unit_id = session.scalar(select(Unit.id).where(Unit.credit_code == filters.unit))
+        unit = find_unit(session, filters.unit)
+        unit_id = unit.id if unit is not None else None
         if unit_id is None:
             raise InvalidArgument("unit", f"no unit with credit code {filters.unit}")
         query = query.where(AuditEntry.unit_id == unit_id)

@@ -10,8 +10,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import ApiToken, Unit, utcnow
+from ..models import ApiToken, utcnow
 from .errors import Forbidden, InvalidArgument, NotFound, Unauthenticated
+from .unit_lookup import find_unit
 
 EDITOR = "editor"  # a unit's editor: drafts and adjusts its own unit's items only
 REVIEWER = "reviewer"  # the review office: reviews, returns, approves, opens notices
@@ -55,7 +56,8 @@ def create_token(
     if role == EDITOR:
         if not unit_credit_code:
             raise InvalidArgument("unit", "an editor token needs the unit it edits for")
-        unit_id = session.scalar(select(Unit.id).where(Unit.credit_code == unit_credit_code))
+        unit = find_unit(session, unit_credit_code)
+        unit_id = unit.id if unit is not None else None
         if unit_id is None:
             raise NotFound(f"no unit with credit code {unit_credit_code}")
     elif unit_credit_code:

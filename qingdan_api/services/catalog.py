@@ -11,10 +11,18 @@ from sqlalchemy import Select, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from ..domain import vocabularies as vocab
-from ..domain.codes import CodeError, region_prefix, validate_credit_code
-from ..models import Change, Item, ItemVersion, Unit
+from ..domain.codes import (
+    CodeError,
+    normalise_unit_code,
+    parse_basic_code,
+    region_prefix,
+    validate_credit_code,
+    validate_org_code,
+)
+from ..models import Change, Item, ItemVersion
 from .errors import Gone, InvalidArgument, NotFound
 from .paging import Cursor, Page
+from .unit_lookup import find_unit
 
 ACTIVE = "active"
 WITHDRAWN = "withdrawn"
@@ -40,6 +48,7 @@ class ItemFilters:
     parent: str | None = None
     status: str = ACTIVE
     codes: list[str] = field(default_factory=list)
+    basic_code: str | None = None
     source: int | None = None  # harvest source id; 0 = local (not harvested) content
     at: datetime | None = None  # what was published at that moment instead of now
 
@@ -92,14 +101,16 @@ def vocabulary_value(name: str, value: str, param: str) -> str:
 
 
 def _resolve_unit_id(session: Session, credit_code: str) -> int:
+    """The unit named by its credit code or its 9-character organisation code alias."""
+    tidy = normalise_unit_code(credit_code)
     try:
-        validate_credit_code(credit_code)
+        validate_org_code(tidy) if len(tidy) == 9 else validate_credit_code(tidy)
     except CodeError as exc:
         raise InvalidArgument("unit", str(exc)) from exc
-    unit_id = session.scalar(select(Unit.id).where(Unit.credit_code == credit_code))
-    if unit_id is None:
+    unit = find_unit(session, tidy)
+    if unit is None:
         raise InvalidArgument("unit", f"no unit with credit code {credit_code}")
-    return unit_id
+    return unit.id
 
 
 def filtered(session: Session, filters: ItemFilters) -> Select:
@@ -136,6 +147,12 @@ def filtered(session: Session, filters: ItemFilters) -> Select:
         query = query.where(ItemVersion.parent_code == filters.parent)
     if filters.codes:
         query = query.where(ItemVersion.code.in_(filters.codes))
+    if filters.basic_code:
+        try:
+            parse_basic_code(filters.basic_code)
+        except CodeError as exc:
+            raise InvalidArgument("basic_code", str(exc)) from exc
+        query = query.where(ItemVersion.basic_code == filters.basic_code)
     if filters.source is not None:
         query = query.where(
             ItemVersion.source_id.is_(None)

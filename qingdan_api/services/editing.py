@@ -1,10 +1,11 @@
 """Writing drafts: create, replace, patch, propose a disposition, declare a zero report.
 
-Every save validates the whole record and is a compare-and-set on the working version's
-`revision` (the ETag): the UPDATE names the revision the editor started from, so of two
-concurrent writers with the same If-Match exactly one matches a row and the other gets
-412. Editing a published item first creates its working copy; that is a compare-and-set
-on the item's state, so two editors cannot both start one.
+Every save validates what the record holds (a draft may be incomplete: completeness is
+checked when it is submitted, see `check_complete`) and is a compare-and-set on the
+working version's `revision` (the ETag): the UPDATE names the revision the editor
+started from, so of two concurrent writers with the same If-Match exactly one matches a
+row and the other gets 412. Editing a published item first creates its working copy;
+that is a compare-and-set on the item's state, so two editors cannot both start one.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..domain.codes import CodeError, next_basic_code, next_sub_item_code, parse_basic_code
+from ..domain.codes import (
+    CodeError,
+    next_basic_code,
+    next_sub_item_code,
+    parse_basic_code,
+    region_prefix,
+)
 from ..domain.fields import ITEM_FIELDS
 from ..domain.record import filter_columns
 from ..domain.validation import check_record
@@ -41,11 +48,12 @@ from .items import (
     editing_base,
     load_item,
 )
+from .unit_lookup import find_unit
 
 DISPOSITION_FIELDS = ("disposition", "disposition_reason", "merged_into", "transferred_to")
 
 
-def _complete(record: dict[str, Any], unit: Unit) -> dict[str, Any]:
+def stored_record(record: dict[str, Any], unit: Unit) -> dict[str, Any]:
     """The record as stored: the unit's reference from the database, every field present."""
     record = dict(record)
     record["unit"] = {"credit_code": unit.credit_code, "name": unit.name}
@@ -56,9 +64,16 @@ def _complete(record: dict[str, Any], unit: Unit) -> dict[str, Any]:
     return record
 
 
-def _validate(session: Session, record: dict[str, Any], unit: Unit) -> None:
-    """Raise ValidationFailed with every problem of the record, by field path."""
-    errors = check_record(record)
+def record_problems(
+    session: Session, record: dict[str, Any], unit: Unit, *, complete: bool = False
+) -> dict[str, list[str]]:
+    """Every problem of the record by field path, the database checks included.
+
+    `complete=False` is a save (what is there must be right), True a submit (and nothing
+    required may be missing).
+    """
+    errors = check_record(record, complete=complete)
+    _check_unit_facts(record, unit, errors)
     parent = record.get("parent_code")
     if parent and "parent_code" not in errors:
         found = session.scalar(select(Item.unit_id).where(Item.code == parent))
@@ -73,6 +88,30 @@ def _validate(session: Session, record: dict[str, Any], unit: Unit) -> None:
             errors["merged_into"] = [f"no item {merged}"]
         elif state == WITHDRAWN:
             errors["merged_into"] = [f"item {merged} is withdrawn itself"]
+    return errors
+
+
+def _check_unit_facts(record: dict[str, Any], unit: Unit, errors: dict[str, list[str]]) -> None:
+    """Facts of the unit hold for each of its items: its region and its nature."""
+    region = record.get("region_code")
+    if isinstance(region, str) and region and "region_code" not in errors:
+        try:
+            prefix = region_prefix(unit.region_code)
+        except CodeError:
+            prefix = None
+        if prefix and not region.startswith(prefix):
+            errors["region_code"] = [f"must lie within the unit's region {unit.region_code}"]
+    nature = record.get("unit_nature")
+    if nature and unit.nature and nature != unit.nature and "unit_nature" not in errors:
+        errors["unit_nature"] = [
+            f"the unit's nature is {unit.nature}: change the unit "
+            f"(PATCH /api/units/{unit.credit_code}), not the item"
+        ]
+
+
+def _validate(session: Session, record: dict[str, Any], unit: Unit) -> None:
+    """Raise ValidationFailed with every problem of the record being saved, by field path."""
+    errors = record_problems(session, record, unit)
     if errors:
         raise ValidationFailed(
             f"the item has {sum(map(len, errors.values()))} problem(s); see errors",
@@ -80,11 +119,43 @@ def _validate(session: Session, record: dict[str, Any], unit: Unit) -> None:
         )
 
 
+def check_complete(session: Session, record: dict[str, Any], unit: Unit) -> None:
+    """Raise ValidationFailed listing what a draft still lacks before it can be submitted.
+
+    The error's `missing` detail lists the field paths that are required and empty; its
+    `errors` give every problem (missing or wrong) by path.
+    """
+    errors = record_problems(session, record, unit, complete=True)
+    if errors:
+        missing = sorted(
+            path
+            for path, messages in errors.items()
+            if any(m in ("required", "needs at least one entry") for m in messages)
+        )
+        raise ValidationFailed(
+            f"提交前请补全或改正 {len(errors)} 个字段"
+            + (f"（缺少：{'、'.join(missing)}）" if missing else ""),
+            errors=errors,
+            missing=missing,
+        )
+
+
+def no_sector_message(unit: Unit) -> str:
+    """What to do when a unit without a sector needs a new item code."""
+    return (
+        f"本单位（{unit.name}）未设置行业代码（sector），无法分配事项编码：请管理员先通过 "
+        f"PATCH /api/units/{unit.credit_code} 或 `qingdan units import` 设置 sector，"
+        "或在记录中给出 code 和 basic_code"
+    )
+
+
 def _allocate_code(session: Session, record: dict[str, Any], unit: Unit) -> None:
     """Fill in `code` and `basic_code` from the unit's next free sequence (or leave them)."""
     category, level = record.get("category"), record.get("level")
-    if not (isinstance(category, str) and isinstance(level, str) and unit.sector):
+    if not (isinstance(category, str) and isinstance(level, str)):
         return  # validation reports what is missing
+    if not unit.sector:
+        raise ValidationFailed(no_sector_message(unit), errors={"code": [no_sector_message(unit)]})
     taken = session.scalars(select(Item.code).where(Item.unit_id == unit.id))
     basics = [code[19:] for code in taken if code[18:19] == level]
     origin = unit.region_code[:2]
@@ -113,11 +184,13 @@ def _resolve_unit(session: Session, principal: Principal | None, data: dict) -> 
         raise ValidationFailed(
             "say which unit the item belongs to", errors={"unit.credit_code": ["required"]}
         )
-    unit = session.scalar(select(Unit).where(Unit.credit_code == credit_code))
+    unit = find_unit(session, credit_code)
     if unit is None:
         raise ValidationFailed(
             "unknown unit", errors={"unit.credit_code": [f"no unit {credit_code}"]}
         )
+    if unit.retired_at is not None:
+        raise Conflict(f"unit {unit.credit_code} is retired; it takes no new items")
     return unit
 
 
@@ -126,10 +199,12 @@ def create_item(session: Session, principal: Principal | None, data: dict[str, A
     if not isinstance(data, dict):
         raise ValidationFailed("the item must be a JSON object", errors={"": ["must be an object"]})
     unit = _resolve_unit(session, principal, data)
-    record = _complete(data, unit)
+    record = stored_record(data, unit)
     if not record.get("code"):
         _allocate_code(session, record, unit)
     _validate(session, record, unit)
+    if not record.get("code"):  # only when validation found nothing else to say
+        raise ValidationFailed("the item needs a code", errors={"code": ["required"]})
     if session.scalar(select(Item.id).where(Item.code == record["code"])) is not None:
         raise Conflict(f"an item with code {record['code']} already exists")
     item = Item(code=record["code"], unit_id=unit.id, category=record["category"], state=DRAFT)
@@ -244,7 +319,7 @@ def replace_item(
     item, base, unit = _start(session, principal, code, if_match)
     if not isinstance(data, dict):
         raise ValidationFailed("the item must be a JSON object", errors={"": ["must be an object"]})
-    record = _complete({k: v for k, v in data.items() if not k.startswith("@")}, unit)
+    record = stored_record({k: v for k, v in data.items() if not k.startswith("@")}, unit)
     _keep_code(record, item, base)
     _validate(session, record, unit)
     _save(session, principal, item, base, record, if_match, "item.replace")
@@ -258,7 +333,7 @@ def patch_item(
     item, base, unit = _start(session, principal, code, if_match)
     if not isinstance(patch, dict):
         raise ValidationFailed("a merge patch is a JSON object", errors={"": ["must be an object"]})
-    record = _complete(merge_patch(base.record, patch), unit)
+    record = stored_record(merge_patch(base.record, patch), unit)
     _keep_code(record, item, base)
     _validate(session, record, unit)
     _save(session, principal, item, base, record, if_match, "item.patch")
@@ -277,7 +352,7 @@ def propose_disposition(
         raise ValidationFailed("unknown fields in the disposition", errors=unknown)
     record = dict(base.record)
     record.update({name: data.get(name) for name in DISPOSITION_FIELDS})
-    record = _complete(record, unit)
+    record = stored_record(record, unit)
     _validate(session, record, unit)
     _save(session, principal, item, base, record, if_match, "item.disposition")
     return draft_of(session, item)
@@ -311,7 +386,7 @@ def declare_zero_report(
     session: Session, principal: Principal | None, credit_code: str, reason: Any
 ) -> Unit:
     """Declare that a unit exercises no powers (零报告); public at once, like the unit itself."""
-    unit = session.scalar(select(Unit).where(Unit.credit_code == credit_code))
+    unit = find_unit(session, credit_code)
     if unit is None:
         raise NotFound(f"no unit with credit code {credit_code}")
     principal = require_unit(principal, unit.id)

@@ -54,5 +54,9 @@ class PreconditionFailed(DomainError):
     """A write's If-Match names a revision that is no longer current."""
 
 
+class PayloadTooLarge(DomainError):
+    """An upload is larger than accepted."""
+
+
 class TooManyRequests(DomainError):
     """The caller exceeded a rate limit."""

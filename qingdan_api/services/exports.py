@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Row, Select
 from sqlalchemy.orm import Session
 
-from ..models import ItemVersion, Unit
+from ..models import ItemVersion
 from .catalog import ItemFilters, filtered
 from .errors import NotFound
 from .records import public_record
+from .unit_lookup import find_unit
 
 DEFAULT_PAGE_SIZE = 1000
 
@@ -68,5 +69,5 @@ def iter_records(
 
 
 def require_unit(session: Session, credit_code: str) -> None:
-    if session.scalar(select(Unit.id).where(Unit.credit_code == credit_code)) is None:
+    if find_unit(session, credit_code) is None:
         raise NotFound(f"no unit with credit code {credit_code}")

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
-from ..domain.codes import CodeError, parse_implementation_code
+from ..domain.codes import CodeError, parse_implementation_code, validate_credit_code
 from ..domain.record import filter_columns
 from ..domain.vocabularies import WITHDRAWING_DISPOSITIONS
 from ..models import UPSERT, WITHDRAW, Change, Item, ItemVersion, Release, Unit, utcnow
@@ -43,8 +43,12 @@ def add_units(session: Session, units: Iterable[dict[str, Any]]) -> dict[str, in
     ids = dict(session.execute(select(Unit.credit_code, Unit.id)).all())
     for data in units:
         parent = data.get("parent_credit_code")
+        # Loaded units obey the same rule as managed ones: no invalid credit code is stored.
+        credit_code = validate_credit_code(data["credit_code"])
         unit = Unit(
-            credit_code=data["credit_code"],
+            credit_code=credit_code,
+            org_code=credit_code[8:17],
+            short_name=data.get("short_name"),
             name=data["name"],
             kind=data["kind"],
             nature=data["nature"],

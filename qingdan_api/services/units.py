@@ -13,6 +13,7 @@ from ..models import ItemVersion, Unit
 from .catalog import ACTIVE
 from .errors import InvalidArgument, NotFound
 from .paging import Cursor, Page
+from .unit_lookup import find_unit
 
 
 @dataclass
@@ -72,7 +73,7 @@ def list_units(
 
 
 def get_unit(session: Session, credit_code: str) -> UnitSummary:
-    unit = session.scalar(select(Unit).where(Unit.credit_code == credit_code))
+    unit = find_unit(session, credit_code)
     if unit is None:
         raise NotFound(f"no unit with credit code {credit_code}")
     return UnitSummary(unit, _counts(session, [unit.id])[unit.id])

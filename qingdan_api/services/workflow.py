@@ -14,9 +14,10 @@ from typing import Any, NamedTuple
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..models import AuditEntry, Item, ItemVersion, Notice, Release, utcnow
+from ..models import AuditEntry, Item, ItemVersion, Notice, Release, Unit, utcnow
 from . import audit
 from .auth import EDITOR, PUBLISHER, REVIEWER, Principal, require
+from .editing import check_complete
 from .errors import (
     Conflict,
     Forbidden,
@@ -199,6 +200,10 @@ def _check_side_conditions(
             raise ValidationFailed(
                 "bad notice period", errors={"notice_days": [f"0 to {MAX_NOTICE_DAYS} days"]}
             )
+    if name == "submit":
+        # Drafts are saved incomplete; what review needs is checked here (issue 10).
+        base = editing_base(session, item)
+        check_complete(session, base.record, session.get(Unit, item.unit_id))
     if name == "publish":
         problem = not_ready(session, item, now)
         if problem:

@@ -29,7 +29,15 @@ def test_vocabularies(client):
     everything = client.get("/api/@vocabularies").get_json()
     assert {v["name"] for v in everything} == set(vocab.VOCABULARIES)
     categories = client.get("/api/@vocabularies/categories").get_json()
-    assert categories["items_total"] == 11
-    assert {"code": "02", "key": "penalty", "label": "行政处罚"} in categories["items"]
+    assert categories["items_total"] == 12
+    by_code = {term["code"]: term for term in categories["items"]}
+    assert by_code["02"] == {
+        "code": "02",
+        "key": "penalty",
+        "label": "行政处罚",
+        "source": "GB/T 39046-2020 附录A.1",
+    }
+    # Public-service items, as real catalogues publish them beside the powers.
+    assert by_code["20"]["label"] == "公共服务" and "taskType" in by_code["20"]["source"]
     assert categories["stored_as"] == "code"
     assert client.get("/api/@vocabularies/dispositions").get_json()["stored_as"] == "key"

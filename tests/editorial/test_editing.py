@@ -20,8 +20,9 @@ def test_every_field_error_reported_at_once_with_its_path(desk):
     record["surprise"] = 1
     body = desk.create(record, status=422).get_json()
     assert body["code"] == 422 and body["status"] == "Unprocessable Entity"
+    # An empty title is something missing, not something wrong: that is checked at submit
+    # (test_drafts_save_incomplete_and_submit_lists_what_is_missing).
     assert set(body["errors"]) == {
-        "legal_bases.0.title",
         "promised_limit",
         "process_steps.2.seq",
         "targets.1",
@@ -30,6 +31,51 @@ def test_every_field_error_reported_at_once_with_its_path(desk):
         "risk_points.0.level",
         "surprise",
     }
+
+
+def test_drafts_save_incomplete_and_submit_lists_what_is_missing(client, desk):
+    record = f.record(UNIT_A, 130)
+    for name in ("legal_bases", "process_steps", "responsibilities", "accountabilities"):
+        record.pop(name)
+    record["charged"] = True
+    record["fees"] = []
+    record["legal_bases"] = [{"title": "", "article": "第十二条"}]
+    code = desk.create(record).get_json()["code"]
+    body = desk.move(code, "submit", "editor", status=422)
+    assert body["missing"] == [
+        "accountabilities",
+        "legal_bases.0.title",
+        "process_steps",
+        "responsibilities",
+    ]
+    assert "a charged item lists its fee items" in body["errors"]["fees"]
+    assert "缺少" in body["message"]
+    # What submit requires is published with the item type.
+    described = client.get("/api/@types/item").get_json()
+    assert {"process_steps", "legal_bases.title"} <= set(described["submit_requires"])
+    assert described["save_requires"] == ["name", "category", "level"]
+    # Completed, it goes through.
+    complete = f.record(UNIT_A, 130)
+    desk.patch(
+        code,
+        {
+            k: complete[k]
+            for k in (
+                "legal_bases",
+                "process_steps",
+                "responsibilities",
+                "accountabilities",
+                "fees",
+                "charged",
+            )
+        },
+    )
+    desk.move(code, "submit", "editor")
+
+
+def test_a_draft_needs_its_name_category_and_level(desk):
+    errors = desk.create({"remarks": "only this"}, status=422).get_json()["errors"]
+    assert {"name", "category", "level"} <= set(errors)
 
 
 def test_codes_must_match_unit_level_and_category(desk):
@@ -116,11 +162,15 @@ def test_disposition_rules(client, desk, tokens):
             url, json=body, headers={**tokens["editor"], "If-Match": desk.etag(code)}
         )
 
-    errors = propose({"disposition": "merge"}).get_json()["errors"]
+    # A merge without its reason and surviving item is an incomplete draft: it saves, and
+    # submitting it says what is missing.
+    assert propose({"disposition": "merge"}).status_code == 200
+    errors = desk.move(code, "submit", "editor", status=422)["errors"]
     assert set(errors) == {"disposition_reason", "merged_into"}
     errors = propose({"disposition": "merge", "disposition_reason": "r", "merged_into": code})
     assert "itself" in errors.get_json()["errors"]["merged_into"][0]
-    assert propose({"disposition": "transfer", "disposition_reason": "r"}).status_code == 422
+    assert propose({"disposition": "transfer", "disposition_reason": "r"}).status_code == 200
+    assert "transferred_to" in desk.move(code, "submit", "editor", status=422)["errors"]
     assert propose({"disposition": "explode"}).status_code == 422
     done = propose({"disposition": "escalate", "disposition_reason": "需省级决定"})
     assert done.status_code == 200

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ...domain.codes import CodeError, validate_credit_code
 from ...domain.vocabularies import VOCABULARIES
 from ...models import Source, Unit, utcnow
-from .client import SourceClient
+from .client import HarvestError, SourceClient
 
 UNIT_KIND_KEYS = frozenset(term.key for term in VOCABULARIES["unit-kinds"])
 
@@ -38,7 +39,11 @@ class UnitMirror:
         parents: dict[str, str] = {}
         regions: Counter[str] = Counter()
         for data in self.client.units():
-            self.upsert(session, data)
+            try:
+                self.upsert(session, data)
+            except HarvestError:
+                continue  # an invalid credit code: no valid item code can name this unit
+
             regions[(data.get("region_code") or "")[:6]] += 1
             parent = (data.get("parent") or {}).get("credit_code")
             if parent:
@@ -51,7 +56,13 @@ class UnitMirror:
         return regions.most_common(1)[0][0] if regions else None
 
     def upsert(self, session: Session, data: dict[str, Any]) -> int:
+        """The id here of a source's unit, created or updated; HarvestError for a unit
+        whose credit code is invalid (no path stores one)."""
         credit_code = data["credit_code"]
+        try:
+            validate_credit_code(credit_code)
+        except CodeError as exc:
+            raise HarvestError(f"unit {credit_code!r}: {exc}") from exc
         kind = data.get("kind") if data.get("kind") in UNIT_KIND_KEYS else "other"
         values = {
             "name": data.get("name") or credit_code,
