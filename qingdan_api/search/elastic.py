@@ -1,9 +1,14 @@
 """The `elasticsearch` backend: an alias over versioned indexes, fed by bulk requests.
 
 Documents carry the same pre-segmented terms as the `sql` backend (whitespace analyzer),
-so both find the same words, plus a CJK-bigram subfield that also finds words the Python
-segmenter cut differently. Codes are keyword fields matched by prefix. A rebuild fills a
-new index and swaps the alias in one atomic `update_aliases` call.
+so both find the same words, plus the CJK bigrams of those terms, which also find words
+the Python segmenter cut differently. Codes are keyword fields matched by prefix. A rebuild
+fills a new index and swaps the alias in one atomic `update_aliases` call.
+
+Everything the index and its queries use is in the Elasticsearch server itself: no
+analysis plugin (the text arrives segmented, the bigrams are cut here) and no script (the
+name tier is a `function_score` over the stored name length). So any Elasticsearch 8 node
+serves it, down to Elastic's minimal integration-test distribution the suite runs against.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from .documents import (
     query_length,
 )
 from .protocol import FACETS, Hit, SearchQuery, SearchResults, Suggestion
-from .text import AllOf, Node, Term
+from .text import AllOf, Node, Term, ideographic
 
 TEXT_FIELDS = ("name", "titles", "body")
 FACET_FIELDS = {
@@ -39,11 +44,28 @@ FACET_FIELDS = {
 FACET_SIZE = 20
 BULK_CHUNK = 1000
 _KEYWORD = {"type": "keyword"}
-_TEXT = {
-    "type": "text",
-    "analyzer": "qingdan_words",
-    "fields": {"cjk": {"type": "text", "analyzer": "qingdan_cjk"}},
-}
+# The built-in whitespace analyzer: the terms arrive segmented and lowercased (text.words).
+_TEXT = {"type": "text", "analyzer": "whitespace"}
+
+
+def cjk_field(field: str) -> str:
+    """The field holding the CJK bigrams of a text field's terms."""
+    return f"{field}_cjk"
+
+
+def bigrams(terms: Iterable[str]) -> list[str]:
+    """Each ideograph term as its overlapping two-character pieces; other terms as they are.
+
+    What Lucene's `cjk_bigram` filter makes of a segmented text, cut here so the node needs
+    no analysis plugin: 建筑工程 -> 建筑 筑工 工程, so 筑工 finds it whatever jieba's cut.
+    """
+    out: list[str] = []
+    for term in terms:
+        if len(term) > 1 and ideographic(term):
+            out.extend(term[i : i + 2] for i in range(len(term) - 1))
+        else:
+            out.append(term)
+    return out
 
 
 def index_template(alias: str) -> dict[str, Any]:
@@ -56,19 +78,6 @@ def index_template(alias: str) -> dict[str, Any]:
                 # One shard: term statistics, and so scores, are those of the whole list.
                 "number_of_shards": 1,
                 "analysis": {
-                    "analyzer": {
-                        # The text arrives segmented by rjieba: split on spaces only.
-                        "qingdan_words": {
-                            "type": "custom",
-                            "tokenizer": "whitespace",
-                            "filter": ["lowercase"],
-                        },
-                        "qingdan_cjk": {
-                            "type": "custom",
-                            "tokenizer": "standard",
-                            "filter": ["cjk_width", "lowercase", "cjk_bigram"],
-                        },
-                    },
                     "normalizer": {"qingdan_code": {"type": "custom", "filter": ["lowercase"]}},
                 },
             },
@@ -80,7 +89,9 @@ def index_template(alias: str) -> dict[str, Any]:
                     "code": _KEYWORD,
                     "codes": {"type": "keyword", "normalizer": "qingdan_code"},
                     "name_exact": _KEYWORD,
+                    "name_length": {"type": "integer"},
                     **{field: _TEXT for field in TEXT_FIELDS},
+                    **{cjk_field(field): _TEXT for field in TEXT_FIELDS},
                     **{field: _KEYWORD for field in FACET_FIELDS.values()},
                     "disposition": _KEYWORD,
                     "parent_code": _KEYWORD,
@@ -98,7 +109,9 @@ def source(document: Document) -> dict[str, Any]:
         "code": document.code,
         "codes": document.fields["codes"],
         "name_exact": record["name"],
+        "name_length": len(record["name"]),  # as SQL's length(name) counts it
         **{field: " ".join(document.fields[field]) for field in TEXT_FIELDS},
+        **{cjk_field(field): " ".join(bigrams(document.fields[field])) for field in TEXT_FIELDS},
         "category": record["category"],
         "unit": record["unit"]["credit_code"],
         "level": record["level"],
@@ -139,8 +152,8 @@ def node_query(node: Node, scope: str | None = None) -> dict[str, Any]:
             should += [
                 {
                     "match": {
-                        f"{field}.cjk": {
-                            "query": node.text,
+                        cjk_field(field): {
+                            "query": " ".join(bigrams([node.text])),
                             "operator": "and",
                             "boost": WEIGHTS[field] / 2,
                         }
@@ -175,28 +188,38 @@ def filter_clauses(filters: ItemFilters) -> list[dict[str, Any]]:
     return clauses
 
 
-# The name tier of the sql backend: NAME_MATCH_BOOST plus the closeness of the name.
-_NAME_TIER_SCRIPT = (
-    "double n = doc['name_exact'].value.length();"
-    " return params.tier + params.closeness * (n <= params.typed ? 1.0 : params.typed / n);"
-)
+def name_tier(node: Node, typed_length: int) -> list[dict[str, Any]]:
+    """Items whose name holds every word, scored as `SqlBackend.search` scores them.
 
-
-def name_tier(node: Node, typed_length: int) -> dict[str, Any]:
-    """Items whose name holds every word, scored as `SqlBackend.search` scores them."""
-    return {
-        "script_score": {
-            "query": {"constant_score": {"filter": node_query(node, "name")}},
-            "script": {
-                "source": _NAME_TIER_SCRIPT,
-                "params": {
-                    "tier": NAME_MATCH_BOOST,
-                    "closeness": NAME_CLOSENESS_BOOST,
-                    "typed": float(typed_length),
-                },
-            },
-        }
-    }
+    Two `should` clauses over the same filter: NAME_MATCH_BOOST, plus the closeness
+    NAME_CLOSENESS_BOOST * min(1, typed / len(name)). The closeness is a `field_value_factor`
+    (reciprocal of len(name) / typed, weighted) capped by `max_boost`: no script needed.
+    """
+    in_name = node_query(node, "name")
+    clauses: list[dict[str, Any]] = [
+        {"constant_score": {"filter": in_name, "boost": NAME_MATCH_BOOST}}
+    ]
+    if typed_length > 0:  # nothing typed that can meet a name: no closeness (as in SQL)
+        clauses.append(
+            {
+                "function_score": {
+                    "query": {"constant_score": {"filter": in_name}},
+                    "functions": [
+                        {
+                            "field_value_factor": {
+                                "field": "name_length",
+                                "factor": 1.0 / typed_length,
+                                "modifier": "reciprocal",
+                            },
+                            "weight": NAME_CLOSENESS_BOOST,
+                        }
+                    ],
+                    "max_boost": NAME_CLOSENESS_BOOST,
+                    "boost_mode": "replace",
+                }
+            }
+        )
+    return clauses
 
 
 def search_body(query: SearchQuery) -> dict[str, Any]:
@@ -208,7 +231,7 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
                 "filter": filter_clauses(query.filters),
                 "should": [
                     {"term": {"name_exact": {"value": query.exact, "boost": EXACT_NAME_BOOST}}},
-                    name_tier(query.node, query_length(query.exact)),
+                    *name_tier(query.node, query_length(query.exact)),
                 ],
             }
         },
@@ -227,23 +250,23 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
 
 
 def suggest_body(node: Node, typed: str, limit: int) -> dict[str, Any]:
+    """Keyword arguments of `Elasticsearch.search`: the best item of each distinct name.
+
+    The hits are collapsed on the name, best first; each group's inner-hit total is how many
+    matching items carry that name.
+    """
     return {
-        "size": 0,
+        "size": limit,
         "query": {
             "bool": {
                 "must": [node_query(node, "name")],
                 "should": [{"prefix": {"name_exact": {"value": typed, "boost": NAME_MATCH_BOOST}}}],
             }
         },
-        "aggs": {
-            "names": {
-                "terms": {"field": "name_exact", "size": limit, "order": {"best": "desc"}},
-                "aggs": {
-                    "best": {"max": {"script": "_score"}},
-                    "top": {"top_hits": {"size": 1, "_source": False, "fields": ["code"]}},
-                },
-            }
-        },
+        "collapse": {"field": "name_exact", "inner_hits": {"name": "same_name", "size": 0}},
+        "sort": [{"_score": "desc"}, {"name_exact": "asc"}],
+        "_source": False,
+        "fields": ["code", "name_exact"],
     }
 
 
@@ -334,6 +357,10 @@ class ElasticsearchBackend:
             return []
         response = self.client.search(index=self.alias, **suggest_body(node, typed, limit))
         return [
-            Suggestion(b["key"], b["top"]["hits"]["hits"][0]["fields"]["code"][0], b["doc_count"])
-            for b in response["aggregations"]["names"]["buckets"]
+            Suggestion(
+                hit["fields"]["name_exact"][0],
+                hit["fields"]["code"][0],
+                hit["inner_hits"]["same_name"]["hits"]["total"]["value"],
+            )
+            for hit in response["hits"]["hits"]
         ]
