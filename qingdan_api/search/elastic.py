@@ -43,6 +43,11 @@ FACET_FIELDS = {
 }
 FACET_SIZE = 20
 BULK_CHUNK = 1000
+# Lucene's BM25 summed over a term's field clauses and its bigram clauses comes out about
+# twenty times FTS5's bm25 over the same weights. Scaled down, the text score weighs
+# against the name tiers (documents.py) as it does on the `sql` backend, and the two
+# backends put the same items on top.
+TEXT_SCORE_SCALE = 0.05
 _KEYWORD = {"type": "keyword"}
 # The built-in whitespace analyzer: the terms arrive segmented and lowercased (text.words).
 _TEXT = {"type": "text", "analyzer": "whitespace"}
@@ -227,10 +232,15 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
     body: dict[str, Any] = {
         "query": {
             "bool": {
-                "must": [node_query(query.node)],
+                "must": [{"bool": {"must": [node_query(query.node)], "boost": TEXT_SCORE_SCALE}}],
                 "filter": filter_clauses(query.filters),
                 "should": [
-                    {"term": {"name_exact": {"value": query.exact, "boost": EXACT_NAME_BOOST}}},
+                    {
+                        "constant_score": {
+                            "filter": {"term": {"name_exact": query.exact}},
+                            "boost": EXACT_NAME_BOOST,
+                        }
+                    },
                     *name_tier(query.node, query_length(query.exact)),
                 ],
             }
