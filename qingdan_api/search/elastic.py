@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from elasticsearch import Elasticsearch, helpers
+from elasticsearch import Elasticsearch, NotFoundError, helpers
 from sqlalchemy.orm import Session
 
 from ..domain.codes import region_prefix
@@ -345,16 +345,33 @@ class ElasticsearchBackend:
             self.client.indices.delete(index=stale)
         self._ready = True
 
+    def _search(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """One search request on the alias; None while there is no index yet.
+
+        One round trip: asking whether the alias exists first tripled the requests. A search
+        that lost shards (a rebuild deleted the old index while it ran) is asked again: the
+        alias already names the new index.
+        """
+        for _attempt in range(2):
+            try:
+                response = self.client.search(index=self.alias, **body)
+            except NotFoundError:
+                return None
+            if not response["_shards"]["failed"]:
+                break
+        return response.body
+
     def count(self, session: Session) -> int:
-        if not self._current_indexes():
+        try:
+            return int(self.client.count(index=self.alias)["count"])
+        except NotFoundError:
             return 0
-        return int(self.client.count(index=self.alias)["count"])
 
     def search(self, session: Session, query: SearchQuery) -> SearchResults:
         filtered(session, query.filters)  # validates the filters exactly as /items does
-        if not self._current_indexes():
+        response = self._search(search_body(query))
+        if response is None:
             return SearchResults([], 0, {name: [] for name in FACETS})
-        response = self.client.search(index=self.alias, **search_body(query))
         hits = [Hit(h["fields"]["code"][0], float(h["_score"])) for h in response["hits"]["hits"]]
         facets = {
             name: [(b["key"], b["doc_count"]) for b in response["aggregations"][name]["buckets"]]
@@ -363,9 +380,9 @@ class ElasticsearchBackend:
         return SearchResults(hits, response["hits"]["total"]["value"], facets)
 
     def suggest(self, session: Session, node: Node, typed: str, limit: int) -> list[Suggestion]:
-        if not self._current_indexes():
+        response = self._search(suggest_body(node, typed, limit))
+        if response is None:
             return []
-        response = self.client.search(index=self.alias, **suggest_body(node, typed, limit))
         return [
             Suggestion(
                 hit["fields"]["name_exact"][0],

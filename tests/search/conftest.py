@@ -8,7 +8,7 @@ import pytest
 
 from qingdan_api import create_app
 from tests import factories as f
-from tests.conftest import require_elasticsearch
+from tests.conftest import drop_database, make_database, require_elasticsearch
 
 from .dataset import UNITS, records
 
@@ -32,7 +32,7 @@ def es_config(prefix: str = "qingdan-test") -> dict[str, str]:
 
 def drop_es_indexes(backend) -> None:
     """Delete the alias's indexes (by name: wildcard deletes are refused by default)."""
-    client = backend.client
+    client = backend.client.options(ignore_status=404)  # nothing made yet: nothing to drop
     indexes = list(client.indices.get(index=f"{backend.alias}-*", expand_wildcards="all"))
     if indexes:
         client.indices.delete(index=",".join(indexes))
@@ -40,9 +40,17 @@ def drop_es_indexes(backend) -> None:
 
 
 @pytest.fixture(scope="module")
-def app(database_url, search_backend, tmp_path_factory):
+def search_database_url(backend, search_backend, tmp_path_factory):
+    """A database of each backend's own: the city is loaded once per search backend."""
+    url = make_database(backend, tmp_path_factory)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def app(search_database_url, search_backend, tmp_path_factory):
     config = {
-        "QINGDAN_DATABASE_URL": database_url,
+        "QINGDAN_DATABASE_URL": search_database_url,
         "QINGDAN_INSTANCE": str(tmp_path_factory.mktemp("instance")),
         "QINGDAN_SEARCH_BACKEND": search_backend,
         "QINGDAN_SEARCH_CATCH_UP_ON_START": False,

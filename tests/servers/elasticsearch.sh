@@ -46,10 +46,11 @@ answering() {
 stop_node() {
   if [ -f "$RUN_DIR/pid" ]; then
     pid=$(cat "$RUN_DIR/pid")
-    if kill -0 "$pid" 2>/dev/null; then
+    # Only our node: after a reboot the pid may belong to some other process.
+    if ps -o args= -p "$pid" 2>/dev/null | grep -q "es.path.home=$CACHE"; then
       say "stopping node (pid $pid)"
       kill "$pid"
-      for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
       kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
     fi
   fi
