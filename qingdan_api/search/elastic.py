@@ -330,9 +330,11 @@ class ElasticsearchBackend:
         helpers.bulk(
             self.client,
             bulk_actions(self.alias, documents, removed),
-            chunk_size=BULK_CHUNK,
+            # One request per catch-up batch (the client still splits at 100 MB): each
+            # request waits for a refresh, up to a second, so chunks would each wait.
+            chunk_size=max(BULK_CHUNK, len(documents) + len(removed)),
             ignore_status=(404,),  # deleting what was never indexed is fine
-            refresh="wait_for",
+            refresh="wait_for",  # a client that publishes, then searches, finds it
         )
 
     def rebuild(self, session: Session, documents: Iterable[Document]) -> None:
