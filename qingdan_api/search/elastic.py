@@ -43,6 +43,9 @@ FACET_FIELDS = {
 }
 FACET_SIZE = 20
 BULK_CHUNK = 1000
+# Seconds a bulk request may take: a batch of 2,000 documents that waits for a refresh
+# outlasted the client's default 10 s on a busy machine.
+BULK_TIMEOUT = 120
 # Lucene's BM25 summed over a term's field clauses and its bigram clauses comes out about
 # twenty times FTS5's bm25 over the same weights. Scaled down, the text score weighs
 # against the name tiers (documents.py) as it does on the `sql` backend, and the two
@@ -328,7 +331,7 @@ class ElasticsearchBackend:
     def write(self, session: Session, documents: list[Document], removed: list[int]) -> None:
         self._ensure_alias()
         helpers.bulk(
-            self.client,
+            self.client.options(request_timeout=BULK_TIMEOUT),
             bulk_actions(self.alias, documents, removed),
             # One request per catch-up batch (the client still splits at 100 MB): each
             # request waits for a refresh, up to a second, so chunks would each wait.
@@ -340,7 +343,11 @@ class ElasticsearchBackend:
     def rebuild(self, session: Session, documents: Iterable[Document]) -> None:
         old = self._current_indexes()
         index = self._new_index()
-        helpers.bulk(self.client, bulk_actions(index, documents), chunk_size=BULK_CHUNK)
+        helpers.bulk(
+            self.client.options(request_timeout=BULK_TIMEOUT),
+            bulk_actions(index, documents),
+            chunk_size=BULK_CHUNK,
+        )
         self.client.indices.refresh(index=index)
         self.client.indices.update_aliases(actions=alias_swap(self.alias, index, old))
         for stale in old:
