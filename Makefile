@@ -25,6 +25,7 @@ serve: install
 services:
 	bash tests/servers/postgresql.sh
 	bash tests/servers/elasticsearch.sh
+	bash tests/servers/chromium.sh
 
 test: install-test services
 	$(BIN)/pytest -n auto
