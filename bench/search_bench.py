@@ -1,22 +1,30 @@
 """Search benchmark: indexing throughput and @search / @suggest latency (p50, p95).
 
     python -m bench.search_bench --items 100000 [--database URL] [--queries 300]
+        [--backend sql|elasticsearch|both] [--es-url URL] [--record]
 
 Builds a throwaway SQLite database (or uses --database, which must be empty), loads N
-items without the after-commit hook, then times `catch_up` (the path the change feed
-takes), a full `reindex`, and HTTP requests through the Flask test client. Item names and
-legal bases come from the search test city (tests/search/dataset.py) spread over
-N / 31 units, until the demo generator can stand in.
+items without the after-commit hook, then, for each backend over that one database, times
+`catch_up` (the path the change feed takes), a full `reindex`, and HTTP requests through
+the Flask test client. Item names and legal bases come from the search test city
+(tests/search/dataset.py) spread over N / 31 units, until the demo generator can stand in.
+The `elasticsearch` backend writes to a throwaway alias on the node at --es-url (default:
+the test node of tests/servers/elasticsearch.sh) and also reports the node's resident
+memory. --record appends one JSON line per backend to bench/results/search_bench.jsonl.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import random
 import statistics
 import tempfile
 import time
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -30,6 +38,8 @@ from tests import factories as f
 from tests.search import dataset
 
 RELEVANCE = Path(__file__).resolve().parent.parent / "tests" / "search" / "relevance.json"
+RESULTS = Path(__file__).parent / "results" / "search_bench.jsonl"
+ES_URL = os.environ.get("QINGDAN_TEST_ES_URL", "http://127.0.0.1:9200")
 UNIT_NAMES = [u["name"] for u in dataset.UNITS]
 
 
@@ -69,10 +79,15 @@ def load(url: str, total: int) -> None:
     engine.dispose()
 
 
-def _percentiles(samples: list[float]) -> str:
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    """p50 and p95 of durations in seconds, in milliseconds."""
     ms = sorted(s * 1000 for s in samples)
     p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
-    return f"p50 {statistics.median(ms):7.1f} ms   p95 {p95:7.1f} ms   (n={len(ms)})"
+    return {"p50_ms": round(statistics.median(ms), 1), "p95_ms": round(p95, 1), "n": len(ms)}
+
+
+def _show(timing: dict[str, float]) -> str:
+    return f"p50 {timing['p50_ms']:7.1f} ms   p95 {timing['p95_ms']:7.1f} ms   (n={timing['n']})"
 
 
 def _time(client, path: str, queries: list[str]) -> list[float]:
@@ -85,50 +100,110 @@ def _time(client, path: str, queries: list[str]) -> list[float]:
     return samples
 
 
+def node_memory(client) -> dict[str, float]:
+    """The Elasticsearch node's resident memory and JVM heap in MB (RSS: same machine only)."""
+    stats = client.nodes.stats(metric="jvm")["nodes"]
+    (node,) = stats.values()
+    memory = {"heap_used_mb": round(node["jvm"]["mem"]["heap_used_in_bytes"] / 2**20)}
+    (info,) = client.nodes.info(metric="process")["nodes"].values()
+    status = Path(f"/proc/{info['process']['id']}/status")
+    if status.exists():
+        rss = next(line for line in status.read_text().splitlines() if line.startswith("VmRSS"))
+        memory["rss_mb"] = round(int(rss.split()[1]) / 1024)
+    return memory
+
+
+def run_backend(name: str, url: str, workdir: str, args, queries) -> dict:
+    """Index and query one backend over the loaded database; its figures."""
+    config = {
+        "QINGDAN_DATABASE_URL": url,
+        "QINGDAN_INSTANCE": workdir,
+        "QINGDAN_SEARCH_CATCH_UP_ON_START": False,
+        "QINGDAN_SEARCH_BACKEND": name,
+    }
+    if name == "elasticsearch":
+        config["QINGDAN_ELASTICSEARCH_URL"] = args.es_url
+        config["QINGDAN_ELASTICSEARCH_INDEX"] = f"qingdan-bench-{uuid.uuid4().hex[:8]}"
+    app = create_app(config)
+    indexer = app.extensions["qingdan"].search
+    result: dict = {"backend": name}
+    try:
+        started = time.perf_counter()
+        absorbed = indexer.catch_up()
+        elapsed = time.perf_counter() - started
+        result["catch_up_items_per_s"] = round(absorbed / elapsed)
+        rate = absorbed / elapsed
+        print(f"[{name}] catch-up: {absorbed} changes in {elapsed:.1f}s = {rate:,.0f}/s")
+        started = time.perf_counter()
+        count = indexer.reindex()
+        elapsed = time.perf_counter() - started
+        result["reindex_items_per_s"] = round(count / elapsed)
+        print(f"[{name}] reindex:  {count} items in {elapsed:.1f}s = {count / elapsed:,.0f}/s")
+        searches, keystrokes = queries
+        client = app.test_client()
+        _time(client, "/api/@search", searches[:20])  # warm caches
+        result["search"] = _percentiles(_time(client, "/api/@search", searches))
+        result["suggest"] = _percentiles(_time(client, "/api/@suggest", keystrokes))
+        print(f"[{name}] @search:  {_show(result['search'])}")
+        print(f"[{name}] @suggest: {_show(result['suggest'])}")
+        status = indexer.status()
+        result["documents"] = status.documents
+        print(f"[{name}] status:   {status}")
+        if name == "elasticsearch":
+            backend = indexer.backend
+            (node,) = backend.client.nodes.info(metric="process")["nodes"].values()
+            result["node"] = {"version": node["version"], **node_memory(backend.client)}
+            print(f"[{name}] node:     {result['node']}")
+            stale = list(backend.client.indices.get(index=f"{backend.alias}-*"))
+            backend.client.indices.delete(index=",".join(stale))
+            backend.client.indices.delete_index_template(name=backend.alias)
+    finally:
+        app.extensions["qingdan"].engine.dispose()
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=3000)
     parser.add_argument("--database", help="empty database URL (default: temporary SQLite)")
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--backend", choices=["sql", "elasticsearch", "both"], default="sql")
+    parser.add_argument("--es-url", default=ES_URL, help="Elasticsearch node (elasticsearch)")
+    parser.add_argument("--record", action="store_true", help=f"append results to {RESULTS}")
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="qingdan-search-bench-")
     url = args.database or f"sqlite:///{workdir}/bench.db"
 
     started = time.perf_counter()
     load(url, args.items)
-    print(f"loaded {args.items} items in {time.perf_counter() - started:.1f}s ({url})")
-
-    app = create_app(
-        {
-            "QINGDAN_DATABASE_URL": url,
-            "QINGDAN_INSTANCE": workdir,
-            "QINGDAN_SEARCH_CATCH_UP_ON_START": False,
-        }
-    )
-    indexer = app.extensions["qingdan"].search
-    started = time.perf_counter()
-    absorbed = indexer.catch_up()
-    elapsed = time.perf_counter() - started
-    print(f"catch-up: {absorbed} changes in {elapsed:.1f}s = {absorbed / elapsed:,.0f} items/s")
-    started = time.perf_counter()
-    count = indexer.reindex()
-    elapsed = time.perf_counter() - started
-    print(f"reindex:  {count} items in {elapsed:.1f}s = {count / elapsed:,.0f} items/s")
+    load_seconds = time.perf_counter() - started
+    print(f"loaded {args.items} items in {load_seconds:.1f}s ({url})")
 
     rng = random.Random(2026)
     relevance = [case["q"] for case in json.loads(RELEVANCE.read_text())["queries"]]
     searches = [rng.choice(relevance) for _ in range(args.queries)]
     names = [r["name"] for r in dataset.records()]
-    keystrokes = []
+    keystrokes: list[str] = []
     while len(keystrokes) < args.queries:
         name = rng.choice(names)
         keystrokes += [name[:n] for n in range(1, min(len(name), 6) + 1)]
-    client = app.test_client()
-    _time(client, "/api/@search", searches[:20])  # warm caches
-    print(f"@search:  {_percentiles(_time(client, '/api/@search', searches))}")
-    print(f"@suggest: {_percentiles(_time(client, '/api/@suggest', keystrokes[: args.queries]))}")
-    print(f"status:   {indexer.status()}")
-    app.extensions["qingdan"].engine.dispose()
+    queries = (searches, keystrokes[: args.queries])
+
+    backends = ["sql", "elasticsearch"] if args.backend == "both" else [args.backend]
+    for name in backends:
+        result = run_backend(name, url, workdir, args, queries)
+        if args.record:
+            line = {
+                "benchmark": "search",
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "items": args.items,
+                "database": url.split(":", 1)[0].split("+", 1)[0],
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                **result,
+            }
+            with RESULTS.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

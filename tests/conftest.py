@@ -1,4 +1,5 @@
-"""Test fixtures: real databases (SQLite always; PostgreSQL when reachable, required in CI)."""
+"""Test fixtures: real servers (SQLite always; PostgreSQL and Elasticsearch when reachable,
+required in CI)."""
 
 from __future__ import annotations
 
@@ -33,14 +34,39 @@ def _postgres_available() -> str | None:
 
 _PG_MISSING = _postgres_available()
 
+# The node that tests/servers/elasticsearch.sh (make services) starts.
+ES_URL = os.environ.get("QINGDAN_TEST_ES_URL", "http://127.0.0.1:9200")
+
+
+def _elasticsearch_available() -> str | None:
+    """None when the Elasticsearch node answers, else the reason it does not."""
+    from elasticsearch import Elasticsearch
+
+    try:
+        with Elasticsearch(ES_URL, request_timeout=5, max_retries=0) as client:
+            client.cluster.health()
+    except Exception as exc:  # any failure to reach it means: not available here
+        return f"Elasticsearch at {ES_URL} not reachable: {exc.__class__.__name__}"
+    return None
+
+
+ES_MISSING = _elasticsearch_available()
+
+
+def require_elasticsearch() -> str:
+    """The test node's URL; skips the test without a node, fails it in CI (CI=true)."""
+    if ES_MISSING:
+        if os.environ.get("CI"):
+            pytest.fail(f"Elasticsearch tests must run in CI: {ES_MISSING}")
+        pytest.skip(ES_MISSING)
+    return ES_URL
+
 
 def pytest_report_header(config):
-    lines = [f"postgresql: {'available' if _PG_MISSING is None else _PG_MISSING}"]
-    if os.environ.get("QINGDAN_TEST_ES_URL"):
-        lines.append(f"elasticsearch: {os.environ['QINGDAN_TEST_ES_URL']}")
-    else:
-        lines.append("elasticsearch: QINGDAN_TEST_ES_URL not set; live Elasticsearch tests skip")
-    return lines
+    return [
+        f"postgresql: {'available' if _PG_MISSING is None else _PG_MISSING}",
+        f"elasticsearch: {ES_URL if ES_MISSING is None else ES_MISSING}",
+    ]
 
 
 def _fresh_postgres_database() -> str:

@@ -1,9 +1,14 @@
 """The `elasticsearch` backend: an alias over versioned indexes, fed by bulk requests.
 
 Documents carry the same pre-segmented terms as the `sql` backend (whitespace analyzer),
-so both find the same words, plus a CJK-bigram subfield that also finds words the Python
-segmenter cut differently. Codes are keyword fields matched by prefix. A rebuild fills a
-new index and swaps the alias in one atomic `update_aliases` call.
+so both find the same words, plus the CJK bigrams of those terms, which also find words
+the Python segmenter cut differently. Codes are keyword fields matched by prefix. A rebuild
+fills a new index and swaps the alias in one atomic `update_aliases` call.
+
+Everything the index and its queries use is in the Elasticsearch server itself: no
+analysis plugin (the text arrives segmented, the bigrams are cut here) and no script (the
+name tier is a `function_score` over the stored name length). So any Elasticsearch 8 node
+serves it, down to Elastic's minimal integration-test distribution the suite runs against.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from elasticsearch import Elasticsearch, helpers
+from elasticsearch import Elasticsearch, NotFoundError, helpers
 from sqlalchemy.orm import Session
 
 from ..domain.codes import region_prefix
@@ -26,7 +31,7 @@ from .documents import (
     query_length,
 )
 from .protocol import FACETS, Hit, SearchQuery, SearchResults, Suggestion
-from .text import AllOf, Node, Term
+from .text import AllOf, Node, Term, ideographic
 
 TEXT_FIELDS = ("name", "titles", "body")
 FACET_FIELDS = {
@@ -38,12 +43,37 @@ FACET_FIELDS = {
 }
 FACET_SIZE = 20
 BULK_CHUNK = 1000
+# Seconds a bulk request may take: a batch of 2,000 documents that waits for a refresh
+# outlasted the client's default 10 s on a busy machine.
+BULK_TIMEOUT = 120
+# Lucene's BM25 summed over a term's field clauses and its bigram clauses comes out about
+# twenty times FTS5's bm25 over the same weights. Scaled down, the text score weighs
+# against the name tiers (documents.py) as it does on the `sql` backend, and the two
+# backends put the same items on top.
+TEXT_SCORE_SCALE = 0.05
 _KEYWORD = {"type": "keyword"}
-_TEXT = {
-    "type": "text",
-    "analyzer": "qingdan_words",
-    "fields": {"cjk": {"type": "text", "analyzer": "qingdan_cjk"}},
-}
+# The built-in whitespace analyzer: the terms arrive segmented and lowercased (text.words).
+_TEXT = {"type": "text", "analyzer": "whitespace"}
+
+
+def cjk_field(field: str) -> str:
+    """The field holding the CJK bigrams of a text field's terms."""
+    return f"{field}_cjk"
+
+
+def bigrams(terms: Iterable[str]) -> list[str]:
+    """Each ideograph term as its overlapping two-character pieces; other terms as they are.
+
+    What Lucene's `cjk_bigram` filter makes of a segmented text, cut here so the node needs
+    no analysis plugin: 建筑工程 -> 建筑 筑工 工程, so 筑工 finds it whatever jieba's cut.
+    """
+    out: list[str] = []
+    for term in terms:
+        if len(term) > 1 and ideographic(term):
+            out.extend(term[i : i + 2] for i in range(len(term) - 1))
+        else:
+            out.append(term)
+    return out
 
 
 def index_template(alias: str) -> dict[str, Any]:
@@ -56,19 +86,6 @@ def index_template(alias: str) -> dict[str, Any]:
                 # One shard: term statistics, and so scores, are those of the whole list.
                 "number_of_shards": 1,
                 "analysis": {
-                    "analyzer": {
-                        # The text arrives segmented by rjieba: split on spaces only.
-                        "qingdan_words": {
-                            "type": "custom",
-                            "tokenizer": "whitespace",
-                            "filter": ["lowercase"],
-                        },
-                        "qingdan_cjk": {
-                            "type": "custom",
-                            "tokenizer": "standard",
-                            "filter": ["cjk_width", "lowercase", "cjk_bigram"],
-                        },
-                    },
                     "normalizer": {"qingdan_code": {"type": "custom", "filter": ["lowercase"]}},
                 },
             },
@@ -80,7 +97,9 @@ def index_template(alias: str) -> dict[str, Any]:
                     "code": _KEYWORD,
                     "codes": {"type": "keyword", "normalizer": "qingdan_code"},
                     "name_exact": _KEYWORD,
+                    "name_length": {"type": "integer"},
                     **{field: _TEXT for field in TEXT_FIELDS},
+                    **{cjk_field(field): _TEXT for field in TEXT_FIELDS},
                     **{field: _KEYWORD for field in FACET_FIELDS.values()},
                     "disposition": _KEYWORD,
                     "parent_code": _KEYWORD,
@@ -98,7 +117,9 @@ def source(document: Document) -> dict[str, Any]:
         "code": document.code,
         "codes": document.fields["codes"],
         "name_exact": record["name"],
+        "name_length": len(record["name"]),  # as SQL's length(name) counts it
         **{field: " ".join(document.fields[field]) for field in TEXT_FIELDS},
+        **{cjk_field(field): " ".join(bigrams(document.fields[field])) for field in TEXT_FIELDS},
         "category": record["category"],
         "unit": record["unit"]["credit_code"],
         "level": record["level"],
@@ -139,8 +160,8 @@ def node_query(node: Node, scope: str | None = None) -> dict[str, Any]:
             should += [
                 {
                     "match": {
-                        f"{field}.cjk": {
-                            "query": node.text,
+                        cjk_field(field): {
+                            "query": " ".join(bigrams([node.text])),
                             "operator": "and",
                             "boost": WEIGHTS[field] / 2,
                         }
@@ -175,28 +196,38 @@ def filter_clauses(filters: ItemFilters) -> list[dict[str, Any]]:
     return clauses
 
 
-# The name tier of the sql backend: NAME_MATCH_BOOST plus the closeness of the name.
-_NAME_TIER_SCRIPT = (
-    "double n = doc['name_exact'].value.length();"
-    " return params.tier + params.closeness * (n <= params.typed ? 1.0 : params.typed / n);"
-)
+def name_tier(node: Node, typed_length: int) -> list[dict[str, Any]]:
+    """Items whose name holds every word, scored as `SqlBackend.search` scores them.
 
-
-def name_tier(node: Node, typed_length: int) -> dict[str, Any]:
-    """Items whose name holds every word, scored as `SqlBackend.search` scores them."""
-    return {
-        "script_score": {
-            "query": {"constant_score": {"filter": node_query(node, "name")}},
-            "script": {
-                "source": _NAME_TIER_SCRIPT,
-                "params": {
-                    "tier": NAME_MATCH_BOOST,
-                    "closeness": NAME_CLOSENESS_BOOST,
-                    "typed": float(typed_length),
-                },
-            },
-        }
-    }
+    Two `should` clauses over the same filter: NAME_MATCH_BOOST, plus the closeness
+    NAME_CLOSENESS_BOOST * min(1, typed / len(name)). The closeness is a `field_value_factor`
+    (reciprocal of len(name) / typed, weighted) capped by `max_boost`: no script needed.
+    """
+    in_name = node_query(node, "name")
+    clauses: list[dict[str, Any]] = [
+        {"constant_score": {"filter": in_name, "boost": NAME_MATCH_BOOST}}
+    ]
+    if typed_length > 0:  # nothing typed that can meet a name: no closeness (as in SQL)
+        clauses.append(
+            {
+                "function_score": {
+                    "query": {"constant_score": {"filter": in_name}},
+                    "functions": [
+                        {
+                            "field_value_factor": {
+                                "field": "name_length",
+                                "factor": 1.0 / typed_length,
+                                "modifier": "reciprocal",
+                            },
+                            "weight": NAME_CLOSENESS_BOOST,
+                        }
+                    ],
+                    "max_boost": NAME_CLOSENESS_BOOST,
+                    "boost_mode": "replace",
+                }
+            }
+        )
+    return clauses
 
 
 def search_body(query: SearchQuery) -> dict[str, Any]:
@@ -204,11 +235,16 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
     body: dict[str, Any] = {
         "query": {
             "bool": {
-                "must": [node_query(query.node)],
+                "must": [{"bool": {"must": [node_query(query.node)], "boost": TEXT_SCORE_SCALE}}],
                 "filter": filter_clauses(query.filters),
                 "should": [
-                    {"term": {"name_exact": {"value": query.exact, "boost": EXACT_NAME_BOOST}}},
-                    name_tier(query.node, query_length(query.exact)),
+                    {
+                        "constant_score": {
+                            "filter": {"term": {"name_exact": query.exact}},
+                            "boost": EXACT_NAME_BOOST,
+                        }
+                    },
+                    *name_tier(query.node, query_length(query.exact)),
                 ],
             }
         },
@@ -227,23 +263,23 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
 
 
 def suggest_body(node: Node, typed: str, limit: int) -> dict[str, Any]:
+    """Keyword arguments of `Elasticsearch.search`: the best item of each distinct name.
+
+    The hits are collapsed on the name, best first; each group's inner-hit total is how many
+    matching items carry that name.
+    """
     return {
-        "size": 0,
+        "size": limit,
         "query": {
             "bool": {
                 "must": [node_query(node, "name")],
                 "should": [{"prefix": {"name_exact": {"value": typed, "boost": NAME_MATCH_BOOST}}}],
             }
         },
-        "aggs": {
-            "names": {
-                "terms": {"field": "name_exact", "size": limit, "order": {"best": "desc"}},
-                "aggs": {
-                    "best": {"max": {"script": "_score"}},
-                    "top": {"top_hits": {"size": 1, "_source": False, "fields": ["code"]}},
-                },
-            }
-        },
+        "collapse": {"field": "name_exact", "inner_hits": {"name": "same_name", "size": 0}},
+        "sort": [{"_score": "desc"}, {"name_exact": "asc"}],
+        "_source": False,
+        "fields": ["code", "name_exact"],
     }
 
 
@@ -295,33 +331,56 @@ class ElasticsearchBackend:
     def write(self, session: Session, documents: list[Document], removed: list[int]) -> None:
         self._ensure_alias()
         helpers.bulk(
-            self.client,
+            self.client.options(request_timeout=BULK_TIMEOUT),
             bulk_actions(self.alias, documents, removed),
-            chunk_size=BULK_CHUNK,
+            # One request per catch-up batch (the client still splits at 100 MB): each
+            # request waits for a refresh, up to a second, so chunks would each wait.
+            chunk_size=max(BULK_CHUNK, len(documents) + len(removed)),
             ignore_status=(404,),  # deleting what was never indexed is fine
-            refresh="wait_for",
+            refresh="wait_for",  # a client that publishes, then searches, finds it
         )
 
     def rebuild(self, session: Session, documents: Iterable[Document]) -> None:
         old = self._current_indexes()
         index = self._new_index()
-        helpers.bulk(self.client, bulk_actions(index, documents), chunk_size=BULK_CHUNK)
+        helpers.bulk(
+            self.client.options(request_timeout=BULK_TIMEOUT),
+            bulk_actions(index, documents),
+            chunk_size=BULK_CHUNK,
+        )
         self.client.indices.refresh(index=index)
         self.client.indices.update_aliases(actions=alias_swap(self.alias, index, old))
         for stale in old:
             self.client.indices.delete(index=stale)
         self._ready = True
 
+    def _search(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """One search request on the alias; None while there is no index yet.
+
+        One round trip: asking whether the alias exists first tripled the requests. A search
+        that lost shards (a rebuild deleted the old index while it ran) is asked again: the
+        alias already names the new index.
+        """
+        for _attempt in range(2):
+            try:
+                response = self.client.search(index=self.alias, **body)
+            except NotFoundError:
+                return None
+            if not response["_shards"]["failed"]:
+                break
+        return response.body
+
     def count(self, session: Session) -> int:
-        if not self._current_indexes():
+        try:
+            return int(self.client.count(index=self.alias)["count"])
+        except NotFoundError:
             return 0
-        return int(self.client.count(index=self.alias)["count"])
 
     def search(self, session: Session, query: SearchQuery) -> SearchResults:
         filtered(session, query.filters)  # validates the filters exactly as /items does
-        if not self._current_indexes():
+        response = self._search(search_body(query))
+        if response is None:
             return SearchResults([], 0, {name: [] for name in FACETS})
-        response = self.client.search(index=self.alias, **search_body(query))
         hits = [Hit(h["fields"]["code"][0], float(h["_score"])) for h in response["hits"]["hits"]]
         facets = {
             name: [(b["key"], b["doc_count"]) for b in response["aggregations"][name]["buckets"]]
@@ -330,10 +389,14 @@ class ElasticsearchBackend:
         return SearchResults(hits, response["hits"]["total"]["value"], facets)
 
     def suggest(self, session: Session, node: Node, typed: str, limit: int) -> list[Suggestion]:
-        if not self._current_indexes():
+        response = self._search(suggest_body(node, typed, limit))
+        if response is None:
             return []
-        response = self.client.search(index=self.alias, **suggest_body(node, typed, limit))
         return [
-            Suggestion(b["key"], b["top"]["hits"]["hits"][0]["fields"]["code"][0], b["doc_count"])
-            for b in response["aggregations"]["names"]["buckets"]
+            Suggestion(
+                hit["fields"]["name_exact"][0],
+                hit["fields"]["code"][0],
+                hit["inner_hits"]["same_name"]["hits"]["total"]["value"],
+            )
+            for hit in response["hits"]["hits"]
         ]

@@ -31,6 +31,11 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+def ideographic(term: str) -> bool:
+    """True when `term` is all CJK ideographs (a word jieba segments)."""
+    return _CJK_RUN.fullmatch(term) is not None
+
+
 @lru_cache(maxsize=65536)
 def _segment(run: str) -> tuple[str, ...]:
     # Repeated strings (legal basis texts, unit names) are segmented once.

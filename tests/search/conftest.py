@@ -1,48 +1,67 @@
-"""The search test city, indexed by every backend available here (sql always)."""
+"""The search test city, indexed by each backend (sql, and the live Elasticsearch node)."""
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 
 from qingdan_api import create_app
 from tests import factories as f
+from tests.conftest import drop_database, make_database, require_elasticsearch
 
 from .dataset import UNITS, records
-
-ES_URL = os.environ.get("QINGDAN_TEST_ES_URL")
 
 
 @pytest.fixture(scope="module", params=["sql", "elasticsearch"])
 def search_backend(request, backend) -> str:
+    """The backend under test, over each database (the checkpoint and change feed differ)."""
     if request.param == "elasticsearch":
-        if not ES_URL:
-            pytest.skip("QINGDAN_TEST_ES_URL not set: live Elasticsearch tests skip")
-        if backend != "sqlite":
-            pytest.skip("Elasticsearch runs once, over SQLite: the index is the same")
+        require_elasticsearch()
     return request.param
 
 
+def es_config(prefix: str = "qingdan-test") -> dict[str, str]:
+    """App settings for the live node, with an index alias of this test's own."""
+    return {
+        "QINGDAN_SEARCH_BACKEND": "elasticsearch",
+        "QINGDAN_ELASTICSEARCH_URL": require_elasticsearch(),
+        "QINGDAN_ELASTICSEARCH_INDEX": f"{prefix}-{uuid.uuid4().hex[:8]}",
+    }
+
+
+def drop_es_indexes(backend) -> None:
+    """Delete the alias's indexes (by name: wildcard deletes are refused by default)."""
+    client = backend.client.options(ignore_status=404)  # nothing made yet: nothing to drop
+    indexes = list(client.indices.get(index=f"{backend.alias}-*", expand_wildcards="all"))
+    if indexes:
+        client.indices.delete(index=",".join(indexes))
+    client.indices.delete_index_template(name=backend.alias)
+
+
 @pytest.fixture(scope="module")
-def app(database_url, search_backend, tmp_path_factory):
+def search_database_url(backend, search_backend, tmp_path_factory):
+    """A database of each backend's own: the city is loaded once per search backend."""
+    url = make_database(backend, tmp_path_factory)
+    yield url
+    drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def app(search_database_url, search_backend, tmp_path_factory):
     config = {
-        "QINGDAN_DATABASE_URL": database_url,
+        "QINGDAN_DATABASE_URL": search_database_url,
         "QINGDAN_INSTANCE": str(tmp_path_factory.mktemp("instance")),
         "QINGDAN_SEARCH_BACKEND": search_backend,
         "QINGDAN_SEARCH_CATCH_UP_ON_START": False,
     }
     if search_backend == "elasticsearch":
-        config["QINGDAN_ELASTICSEARCH_URL"] = ES_URL
-        config["QINGDAN_ELASTICSEARCH_INDEX"] = f"qingdan-test-{uuid.uuid4().hex[:8]}"
+        config.update(es_config())
     app = create_app(config)
     app.config["TESTING"] = True
     yield app
-    backend = app.extensions["qingdan"].search.backend
     if search_backend == "elasticsearch":
-        backend.client.indices.delete(index=f"{backend.alias}-*")
-        backend.client.indices.delete_index_template(name=backend.alias)
+        drop_es_indexes(app.extensions["qingdan"].search.backend)
     app.extensions["qingdan"].engine.dispose()
 
 

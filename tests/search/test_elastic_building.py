@@ -9,7 +9,9 @@ from qingdan_api.search.documents import (
     build_document,
 )
 from qingdan_api.search.elastic import (
+    TEXT_SCORE_SCALE,
     alias_swap,
+    bigrams,
     bulk_actions,
     filter_clauses,
     index_template,
@@ -23,16 +25,15 @@ from qingdan_api.services.catalog import ItemFilters
 from tests.factories import SAMPLE
 
 
-def test_template_analyses_segmented_words_and_cjk_bigrams():
+def test_template_uses_only_what_the_server_core_has():
     template = index_template("qingdan-items")
     assert template["index_patterns"] == ["qingdan-items-*"]
     analysis = template["template"]["settings"]["analysis"]
-    assert analysis["analyzer"]["qingdan_words"]["tokenizer"] == "whitespace"
-    assert "cjk_bigram" in analysis["analyzer"]["qingdan_cjk"]["filter"]
+    assert "analyzer" not in analysis  # no analysis plugin: the terms arrive segmented
     properties = template["template"]["mappings"]["properties"]
     for field in ("name", "titles", "body"):
-        assert properties[field]["analyzer"] == "qingdan_words"
-        assert properties[field]["fields"]["cjk"]["analyzer"] == "qingdan_cjk"
+        assert properties[field] == {"type": "text", "analyzer": "whitespace"}
+        assert properties[f"{field}_cjk"] == {"type": "text", "analyzer": "whitespace"}
     assert properties["codes"] == {"type": "keyword", "normalizer": "qingdan_code"}
     for field in ("category", "unit", "level", "targets", "region_code"):
         assert properties[field] == {"type": "keyword"}
@@ -44,6 +45,8 @@ def test_bulk_actions_index_the_same_terms_as_sql_and_delete_by_item():
     assert index["_op_type"] == "index" and index["_id"] == "7" and index["_index"] == "idx"
     source = index["_source"]
     assert source["name"].split() == document.fields["name"]
+    assert source["name_cjk"].split() == bigrams(document.fields["name"])
+    assert source["name_length"] == len(SAMPLE["name"])
     assert source["codes"] == document.fields["codes"]
     assert source["unit"] == SAMPLE["unit"]["credit_code"] and source["targets"] == ["1", "2"]
     assert set(source) <= set(index_template("idx")["template"]["mappings"]["properties"])
@@ -64,6 +67,12 @@ def test_queries_mirror_the_query_tree():
     ]
 
 
+def test_bigrams_are_those_of_the_cjk_bigram_filter():
+    assert bigrams(["建筑工程", "许", "abc12"]) == ["建筑", "筑工", "工程", "许", "abc12"]
+    should = node_query(parse("筑工"))["bool"]["should"]
+    assert {"match": {"name_cjk": {"query": "筑工", "operator": "and", "boost": 5.0}}} in should
+
+
 def test_search_body_filters_facets_and_pages():
     filters = ItemFilters(category="penalty", target="2", region="449901101000")
     body = search_body(
@@ -74,17 +83,20 @@ def test_search_body_filters_facets_and_pages():
     assert {"term": {"targets": "2"}} in body["query"]["bool"]["filter"]
     assert {"prefix": {"region_code": "449901101"}} in body["query"]["bool"]["filter"]
     should = body["query"]["bool"]["should"]
-    assert should[0] == {"term": {"name_exact": {"value": "许可", "boost": EXACT_NAME_BOOST}}}
+    assert should[0] == {
+        "constant_score": {"filter": {"term": {"name_exact": "许可"}}, "boost": EXACT_NAME_BOOST}
+    }
+    assert body["query"]["bool"]["must"][0]["bool"]["boost"] == TEXT_SCORE_SCALE
     assert body["sort"] == [{"_score": "desc"}, {"code": "asc"}]
     assert body["search_after"] == [3.5, "X"] and body["size"] == 26
     assert set(body["aggs"]) == {"category", "unit", "level", "target", "region"}
     assert body["aggs"]["target"] == {"terms": {"field": "targets", "size": 20}}
 
 
-def test_suggest_groups_by_name():
+def test_suggest_collapses_by_name():
     body = suggest_body(parse("食品", prefix_last=True), "食品", 10)
-    assert body["aggs"]["names"]["terms"]["field"] == "name_exact"
-    assert body["size"] == 0
+    assert body["collapse"]["field"] == "name_exact"
+    assert body["size"] == 10 and "aggs" not in body  # no script-ordered aggregation
 
 
 def test_alias_swap_is_one_atomic_action_list():
@@ -97,10 +109,17 @@ def test_alias_swap_is_one_atomic_action_list():
 
 def test_name_tier_scores_closeness_like_the_sql_backend():
     body = search_body(SearchQuery(parse("施工许可"), ItemFilters(), exact="施工 许可"))
-    tier = body["query"]["bool"]["should"][1]["script_score"]
-    assert tier["query"]["constant_score"]["filter"] == node_query(parse("施工许可"), "name")
-    assert tier["script"]["params"] == {
-        "tier": NAME_MATCH_BOOST,
-        "closeness": NAME_CLOSENESS_BOOST,
-        "typed": 4.0,  # spaces do not count
+    _exact, tier, closeness = body["query"]["bool"]["should"]
+    in_name = node_query(parse("施工许可"), "name")
+    assert tier == {"constant_score": {"filter": in_name, "boost": NAME_MATCH_BOOST}}
+    scored = closeness["function_score"]
+    assert scored["query"] == {"constant_score": {"filter": in_name}}
+    # NAME_CLOSENESS_BOOST * min(1, typed / len(name)); spaces do not count: typed is 4.
+    (function,) = scored["functions"]
+    assert function["field_value_factor"] == {
+        "field": "name_length",
+        "factor": 0.25,
+        "modifier": "reciprocal",
     }
+    assert function["weight"] == scored["max_boost"] == NAME_CLOSENESS_BOOST
+    assert scored["boost_mode"] == "replace"
