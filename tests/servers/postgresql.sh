@@ -45,9 +45,13 @@ pg_isready -q -h 127.0.0.1 -p "$port" || { say "server on port $port did not ans
 # The tests create and drop one database per module, so the role needs CREATEDB, not superuser.
 as_postgres psql -p "$port" -v ON_ERROR_STOP=1 -q -d postgres \
   -v role="$ROLE" -v password="$PASSWORD" <<'SQL'
+SET client_min_messages = warning;
 SELECT format('CREATE ROLE %I LOGIN CREATEDB PASSWORD %L', :'role', :'password')
 WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
 SELECT format('ALTER ROLE %I LOGIN CREATEDB PASSWORD %L', :'role', :'password') \gexec
+-- DROP DATABASE ... WITH (FORCE) also ends the autovacuum worker that may be on the database;
+-- a role that is not superuser may do that only as a member of pg_signal_backend.
+SELECT format('GRANT pg_signal_backend TO %I', :'role') \gexec
 SQL
 if [ -z "$(as_postgres psql -p "$port" -Atq -d postgres \
   -c "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'")" ]; then
