@@ -17,6 +17,8 @@ from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 from sqlalchemy import select
 
+from exporters import alignment_table
+
 from ..models import ItemVersion
 from ..services import alignment, basic_catalogue, laws_cited
 from ..services.catalog import ACTIVE
@@ -258,19 +260,6 @@ class Entry(MethodView):
         return {**_entry(entry), "items": items, "items_total": len(items)}
 
 
-FINDING_COLUMNS = {
-    "id": "编号",
-    "kind": "类型代码",
-    "kind_label": "类型",
-    "basic_code": "基本编码",
-    "item_code": "实施编码",
-    "units": "单位",
-    "message": "说明",
-    "explained": "已解释",
-    "reason": "解释理由",
-}
-
-
 def _report(args):
     report = alignment.compute(db_session(), unit=args["unit"], edition_id=args["edition"])
     findings = [
@@ -280,14 +269,6 @@ def _report(args):
         and (args["explained"] is None or (f.explanation is not None) == args["explained"])
     ]
     return report, findings
-
-
-def finding_row(finding: alignment.Finding) -> list:
-    data = finding.as_dict()
-    data["units"] = ",".join(finding.units)
-    data["explained"] = "是" if finding.explanation else "否"
-    data["reason"] = (finding.explanation or {}).get("reason")
-    return [data.get(name) for name in FINDING_COLUMNS]
 
 
 @blp.route("/@alignment", endpoint="alignment")
@@ -312,33 +293,16 @@ class AlignmentExport(MethodView):
     def get(self, args, ext: str):
         """The alignment report as CSV (UTF-8 with BOM, for Excel) or XLSX."""
         _, findings = _report(args)
-        rows = [list(FINDING_COLUMNS.values()), *(finding_row(f) for f in findings)]
+        found = [f.as_dict() for f in findings]
         if ext == "xlsx":
-            return Response(
-                alignment_workbook(rows),
-                mimetype=XLSX,
-                headers={"Content-Disposition": "attachment; filename=alignment.xlsx"},
-            )
-        out = io.StringIO()
-        csv.writer(out).writerows(rows)
+            body, mimetype = alignment_table.to_xlsx(found), XLSX
+        else:
+            body, mimetype = alignment_table.to_csv(found), "text/csv"
         return Response(
-            "\ufeff" + out.getvalue(),
-            mimetype="text/csv",
-            headers={"Content-Disposition": "attachment; filename=alignment.csv"},
+            body,
+            mimetype=mimetype,
+            headers={"Content-Disposition": f"attachment; filename=alignment.{ext}"},
         )
-
-
-def alignment_workbook(rows: list[list]) -> bytes:
-    """The report rows as an XLSX workbook (openpyxl, write-only)."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("对应情况")
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 @blp.route("/@alignment/<string:finding_id>/explanation", endpoint="explanation")

@@ -279,7 +279,8 @@ def _overlaps(by_basic: dict, units: dict[int, Unit]) -> list[Finding]:
                 Finding(
                     finding_id("overlap", basic, level, region),
                     "overlap",
-                    f"基本编码 {basic}（层级 {level}，区划 {region}）由 {len(codes)} 个单位行使：{names}",
+                    f"基本编码 {basic}（层级 {level}，区划 {region}）"
+                    f"由 {len(codes)} 个单位行使：{names}",
                     basic,
                     None,
                     codes,

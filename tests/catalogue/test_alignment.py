@@ -209,3 +209,37 @@ def test_catalogue_import_reports_every_problem(app, client):
     )
     assert hostile.status_code == 422
     assert upload(client, "/api/@catalogue/@imports", csv_bytes(rows), {}).status_code == 401
+
+
+def test_alignment_cli(city, database_url, tmp_path):
+    from click.testing import CliRunner
+
+    from qingdan_api.cli import main
+
+    runner = CliRunner()
+    cli = ["--database", database_url, "--instance", str(tmp_path)]
+    result = runner.invoke(main, ["alignment", *cli, "--unit", B["credit_code"]])
+    assert result.exit_code == 0, result.output
+    assert '"kind": "omission"' in result.output
+    out = tmp_path / "report.xlsx"
+    result = runner.invoke(main, ["alignment", *cli, "--format", "xlsx", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert load_workbook(out).active.max_row == 8
+    result = runner.invoke(main, ["alignment", *cli, "--format", "csv"])
+    assert result.output.count("\n") >= 8
+    catalogue = tmp_path / "catalogue.csv"
+    catalogue.write_bytes(csv_bytes(CATALOGUE))
+    result = runner.invoke(
+        main,
+        [
+            "catalogue",
+            "import",
+            *cli,
+            str(catalogue),
+            "--source",
+            "广东省政务服务数据管理局",
+            "--edition-date",
+            "2026-03-01",
+        ],
+    )
+    assert result.exit_code == 0 and f"未变 {len(CATALOGUE)}" in result.output, result.output
