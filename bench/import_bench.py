@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
+import os
+import platform
 import resource
 import tempfile
 import time
 import tracemalloc
+from datetime import UTC, datetime
+from pathlib import Path
 
 from openpyxl import Workbook
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from qingdan_api import create_app
 from qingdan_api.domain.codes import make_credit_code
@@ -54,11 +61,47 @@ def form(rows: int, credits: list[str]) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--trace", action="store_true", help="tracemalloc (slows Python down)")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="a PostgreSQL server URL (role with CREATEDB): run in a throwaway database there",
+    )
     args = parser.parse_args()
     folder = tempfile.mkdtemp()
+    url = f"sqlite:///{folder}/b.db"
+    if args.postgres:
+        url = _throwaway(args.postgres)
+    try:
+        _run(args, folder, url)
+    finally:
+        if args.postgres:
+            _drop(args.postgres, url)
+
+
+def _admin(server: str):
+    return create_engine(
+        make_url(server).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+
+
+def _throwaway(server: str) -> str:
+    name = f"qingdan_bench_{os.getpid()}"
+    with _admin(server).connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False)
+
+
+def _drop(server: str, url: str) -> None:
+    with _admin(server).connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+
+
+def _run(args, folder: str, url: str) -> None:
     app = create_app(
         {
-            "QINGDAN_DATABASE_URL": f"sqlite:///{folder}/b.db",
+            "QINGDAN_DATABASE_URL": url,
             "QINGDAN_INSTANCE": folder,
             "QINGDAN_SEARCH_CATCH_UP_ON_START": False,
         }
@@ -80,21 +123,33 @@ def main() -> None:
         add_units(session, units)
         session.commit()
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        tracemalloc.start()
+        if args.trace:
+            tracemalloc.start()
         started, cpu = time.perf_counter(), time.process_time()
         sheets, book = read_form(data, "bench.xlsx")
         report = run_import(session, Principal(0, "bench", ADMIN), sheets)
         book.close()
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-        _, peak = tracemalloc.get_traced_memory()
+        _, peak = tracemalloc.get_traced_memory() if args.trace else (0, 0)
         after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(
-        f"{args.rows} rows ({len(data) / 1e6:.1f} MB xlsx): "
-        f"created {report.counts['created']}, rejected {report.counts['rejected']} "
-        f"in {elapsed:.1f}s wall, {cpu:.1f}s CPU ({args.rows / elapsed:.0f} rows/s); "
-        f"tracemalloc peak "
-        f"{peak / 1e6:.0f} MB; RSS grew {(after - before) / 1024:.0f} MB"
-    )
+    result = {
+        "benchmark": "import",
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "rows": args.rows,
+        "xlsx_bytes": len(data),
+        "database": make_url(url).get_backend_name(),
+        "created": report.counts["created"],
+        "rejected": report.counts["rejected"],
+        "wall_seconds": round(elapsed, 1),
+        "cpu_seconds": round(cpu, 1),
+        "rss_growth_mb": round((after - before) / 1024),
+        "tracemalloc_peak_mb": round(peak / 1e6) if args.trace else None,
+        "load_average": round(os.getloadavg()[0], 1),
+        "python": platform.python_version(),
+    }
+    print(json.dumps(result, ensure_ascii=False))
+    with (Path(__file__).parent / "results" / "import_bench.jsonl").open("a") as out:
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

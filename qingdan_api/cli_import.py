@@ -149,3 +149,31 @@ def zero_report(instance, database, unit, reason) -> None:
         except DomainError as exc:
             raise click.ClickException(exc.message) from exc
         click.echo(f"零报告已提交：{done.name}（{done.credit_code}）")
+
+
+@units.command("from-index")
+@click.argument("index", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The units CSV to write (for `qingdan units import`).",
+)
+def units_from_index_command(index, output) -> None:
+    """Derive a units file from a portal's item index (JSON), reporting unnamed departments."""
+    import csv
+
+    from .intake.index_units import units_from_index
+
+    rows = json.loads(Path(index).read_text(encoding="utf-8"))
+    found, problems = units_from_index(rows)
+    with open(output, "w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.DictWriter(
+            handle, fieldnames=list(found[0]) if found else ["统一社会信用代码"]
+        )
+        writer.writeheader()
+        writer.writerows(found)
+    click.echo(f"{len(found)} 个单位写入 {output}")
+    for problem in problems:
+        click.echo(f"  {problem['message']}", err=True)

@@ -53,7 +53,7 @@ from .unit_lookup import find_unit
 DISPOSITION_FIELDS = ("disposition", "disposition_reason", "merged_into", "transferred_to")
 
 
-def _complete(record: dict[str, Any], unit: Unit) -> dict[str, Any]:
+def stored_record(record: dict[str, Any], unit: Unit) -> dict[str, Any]:
     """The record as stored: the unit's reference from the database, every field present."""
     record = dict(record)
     record["unit"] = {"credit_code": unit.credit_code, "name": unit.name}
@@ -199,7 +199,7 @@ def create_item(session: Session, principal: Principal | None, data: dict[str, A
     if not isinstance(data, dict):
         raise ValidationFailed("the item must be a JSON object", errors={"": ["must be an object"]})
     unit = _resolve_unit(session, principal, data)
-    record = _complete(data, unit)
+    record = stored_record(data, unit)
     if not record.get("code"):
         _allocate_code(session, record, unit)
     _validate(session, record, unit)
@@ -319,7 +319,7 @@ def replace_item(
     item, base, unit = _start(session, principal, code, if_match)
     if not isinstance(data, dict):
         raise ValidationFailed("the item must be a JSON object", errors={"": ["must be an object"]})
-    record = _complete({k: v for k, v in data.items() if not k.startswith("@")}, unit)
+    record = stored_record({k: v for k, v in data.items() if not k.startswith("@")}, unit)
     _keep_code(record, item, base)
     _validate(session, record, unit)
     _save(session, principal, item, base, record, if_match, "item.replace")
@@ -333,7 +333,7 @@ def patch_item(
     item, base, unit = _start(session, principal, code, if_match)
     if not isinstance(patch, dict):
         raise ValidationFailed("a merge patch is a JSON object", errors={"": ["must be an object"]})
-    record = _complete(merge_patch(base.record, patch), unit)
+    record = stored_record(merge_patch(base.record, patch), unit)
     _keep_code(record, item, base)
     _validate(session, record, unit)
     _save(session, principal, item, base, record, if_match, "item.patch")
@@ -352,7 +352,7 @@ def propose_disposition(
         raise ValidationFailed("unknown fields in the disposition", errors=unknown)
     record = dict(base.record)
     record.update({name: data.get(name) for name in DISPOSITION_FIELDS})
-    record = _complete(record, unit)
+    record = stored_record(record, unit)
     _validate(session, record, unit)
     _save(session, principal, item, base, record, if_match, "item.disposition")
     return draft_of(session, item)

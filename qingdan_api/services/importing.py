@@ -19,12 +19,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..domain.codes import CodeError, parse_basic_code
+from ..domain.codes import CodeError, normalise_unit_code
 from ..domain.fields import CHILD_TABLES
-from ..domain.record import filter_columns
 from ..intake.form import (
     CODES_SHEET,
     INSTRUCTIONS_SHEET,
@@ -37,13 +36,13 @@ from ..intake.form import (
 from ..intake.mapping import MappedRow, Problem, map_child_row, map_main_row
 from ..intake.messages import zh
 from ..intake.reader import Sheet
-from ..models import AuditEntry, Item, ItemVersion, Unit, utcnow
+from ..models import Unit
 from .auth import EDITOR, Principal, require
-from .editing import _complete, no_sector_message, record_problems
-from .items import DRAFT, EDITABLE_STATES, PUBLISHED
+from .editing import no_sector_message, record_problems, stored_record
+from .errors import Conflict, InvalidArgument
+from .import_store import CREATED, REJECTED, UNCHANGED, UPDATED, UnitIndex, Writer
+from .items import DRAFT
 from .unit_lookup import find_unit, find_unit_by_name
-
-CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
 
 
 @dataclass
@@ -59,13 +58,12 @@ class ImportReport:
     committed: bool = False
 
     def as_dict(self) -> dict:
-        rejected_rows = sorted({(p.sheet, p.row) for p in self.problems})
         return {
             "rows": self.rows,
             "created": self.counts[CREATED],
             "updated": self.counts[UPDATED],
             "unchanged": self.counts[UNCHANGED],
-            "rejected_rows": len(rejected_rows),
+            "rejected_rows": self.counts[REJECTED],
             "dry_run": self.dry_run,
             "committed": self.committed,
             "problems": [p.as_dict() for p in self.problems],
@@ -86,91 +84,6 @@ def unit_level(unit: Unit) -> str:
     return "4"
 
 
-class _UnitIndex:
-    """A unit's items for matching rows, and its next free main-item sequences."""
-
-    def __init__(self, session: Session, unit: Unit):
-        self.unit = unit
-        self.by_code: dict[str, dict] = {}
-        self.by_local: dict[str, dict] = {}
-        self.by_name: dict[tuple, dict] = {}
-        self.sequences: dict[tuple[str, str], int] = {}
-        self.subs: dict[tuple[str, str], int] = {}
-        rows = session.execute(
-            select(
-                Item.id,
-                Item.code,
-                Item.state,
-                ItemVersion.record,
-                ItemVersion.id,
-                ItemVersion.number,
-                ItemVersion.revision,
-            )
-            .join(ItemVersion, ItemVersion.item_id == Item.id)
-            .where(Item.unit_id == unit.id)
-            .where(or_(ItemVersion.number.is_(None), ItemVersion.public_status.is_not(None)))
-            .order_by(ItemVersion.id)
-        )
-        for item_id, code, state, record, version_id, number, revision in rows:
-            self.remember(
-                {
-                    "item_id": item_id,
-                    "code": code,
-                    "state": state,
-                    "record": record,
-                    "version_id": version_id,
-                    "working": number is None,
-                    "revision": revision,
-                }
-            )
-
-    def remember(self, entry: dict) -> None:
-        record = entry["record"]
-        self.by_code[entry["code"]] = entry  # a working version (later id) wins
-        if record.get("local_code"):
-            self.by_local[record["local_code"]] = entry
-        key = (record.get("name"), record.get("sub_item_name") or None, record.get("level"))
-        self.by_name[key] = entry
-        code = entry["code"]
-        self._taken(code[18], code[19:])
-
-    def _taken(self, level: str, basic: str) -> None:
-        prefix = (level, basic[:6])
-        self.sequences[prefix] = max(self.sequences.get(prefix, 0), int(basic[6:9]))
-        main = (level, basic[:9])
-        self.subs[main] = max(self.subs.get(main, 0), int(basic[9:12]))
-
-    def match(self, record: dict) -> dict | None:
-        if record.get("code"):
-            return self.by_code.get(record["code"])
-        local = record.get("local_code")
-        if local and local in self.by_local:
-            return self.by_local[local]
-        key = (record.get("name"), record.get("sub_item_name") or None, record.get("level"))
-        found = self.by_name.get(key)
-        if found and local and found["record"].get("local_code") not in (None, local):
-            return None  # same name, but another item of the source
-        return found
-
-    def allocate(self, record: dict) -> None:
-        """Give a new item its code: the next main (or sub-item) sequence of the unit."""
-        unit, level, category = self.unit, record["level"], record["category"]
-        parent = record.get("parent_code")
-        if parent:
-            main = (level, parent[19:28])
-            following = self.subs.get(main, 0) + 1
-            basic = f"{parent[19:28]}{following:03d}"
-        else:
-            prefix = f"{unit.region_code[:2]}{category}{unit.sector}"
-            following = self.sequences.get((level, prefix), 0) + 1
-            basic = f"{prefix}{following:03d}000"
-        if following > 999:
-            raise CodeError("基本编码", "sequence", f"{basic[:9]} 下已无可用序号")
-        parse_basic_code(basic, category)
-        record["basic_code"] = basic
-        record["code"] = f"{unit.credit_code}{level}{basic}"
-
-
 def _main_and_children(sheets: list[Sheet]) -> tuple[Sheet | None, dict[str, Sheet], list[str]]:
     titles = {child_sheet_title(t): t for t in CHILD_TABLES}
     main, children, ignored = None, {}, []
@@ -189,7 +102,11 @@ def _main_and_children(sheets: list[Sheet]) -> tuple[Sheet | None, dict[str, She
 
 
 def _read_children(children: dict[str, Sheet], report: ImportReport) -> dict[str, dict]:
-    """Child rows by table and main-row 序号: {table: {key: [(row, entry)]}}."""
+    """Child rows by table and main-row 序号: {table: {key: [(row, entry, problems)]}}.
+
+    A child row's problems belong to its main row (which they reject); a child row that
+    names no main row is a problem of the file.
+    """
     out: dict[str, dict] = {}
     for table, sheet in children.items():
         columns, unknown = resolve_headers(sheet.headers, child_columns(table))
@@ -199,11 +116,28 @@ def _read_children(children: dict[str, Sheet], report: ImportReport) -> dict[str
         for number, values in sheet.rows:
             cells = {c: values[i] if i < len(values) else None for i, c in columns.items()}
             key, entry, problems = map_child_row(sheet.title, number, cells)
-            report.problems.extend(problems)
-            if key is not None:
-                grouped[key].append((number, entry))
+            if key is None:
+                report.problems.extend(problems)
+            else:
+                grouped[key].append((number, entry, problems))
         out[table] = grouped
     return out
+
+
+def _orphans(child_rows: dict[str, dict], attached: set[int], report: ImportReport) -> None:
+    for table, grouped in child_rows.items():
+        for key, entries in grouped.items():
+            if key not in attached:
+                for number, _entry, _problems in entries:
+                    report.problems.append(
+                        Problem(
+                            child_sheet_title(table),
+                            number,
+                            "序号",
+                            key,
+                            f"“事项”表中没有序号为 {key} 的行",
+                        )
+                    )
 
 
 def run_import(
@@ -219,8 +153,9 @@ def run_import(
     """Import the sheets of a cleanup form (see the module docstring); returns the report.
 
     `unit_code` (credit or organisation code) is the unit of rows that name none; an
-    editor's own unit is the default and the only one allowed. Raises Forbidden for a
-    role that may not edit, NotFound for an unknown `unit_code`.
+    editor's own unit is the default and the only one allowed. Raises Unauthenticated or
+    Forbidden for a caller who may not edit, InvalidArgument for an unknown `unit_code`,
+    Conflict when a concurrent writer took an allocated code (nothing is stored then).
     """
     principal = require(principal, EDITOR)
     report = ImportReport(dry_run=dry_run)
@@ -228,9 +163,7 @@ def run_import(
     if unit_code:
         default_unit = find_unit(session, unit_code)
         if default_unit is None:
-            from .errors import NotFound
-
-            raise NotFound(f"no unit with credit or organisation code {unit_code}")
+            raise InvalidArgument("unit", f"no unit with credit or organisation code {unit_code}")
     elif principal.role == EDITOR:
         default_unit = session.get(Unit, principal.unit_id)
     main, children, ignored = _main_and_children(sheets)
@@ -248,38 +181,48 @@ def run_import(
         )
         return report
     child_rows = _read_children(children, report)
-    indexes: dict[int, _UnitIndex] = {}
+    indexes: dict[int, UnitIndex] = {}
     seen: dict[int, int] = {}  # item id -> the row that took it in this file
-    writer = _Writer(session, principal)
+    writer = Writer(session, principal)
+    attached: set[int] = set()  # 序号 of the main rows read
     try:
         for number, values in main.rows:
             cells = {c: values[i] if i < len(values) else None for i, c in columns.items()}
             row = map_main_row(main.title, number, cells)
             report.rows += 1
-            _attach_children(row, child_rows)
+            _attach_children(row, child_rows, attached)
             _import_row(session, principal, row, default_unit, indexes, seen, report, writer)
             if progress:
                 progress(1)
         writer.flush()
+        _orphans(child_rows, attached, report)
         failed = bool(report.problems) and not accept_valid
         if dry_run or failed:
             session.rollback()
         else:
             session.commit()
             report.committed = True
+    except IntegrityError as exc:  # a concurrent writer took a code this file allocated
+        session.rollback()
+        raise Conflict(
+            "另一项写入同时占用了本次分配的事项编码：没有保存任何内容，请重新导入"
+        ) from exc
     except BaseException:
         session.rollback()
         raise
     return report
 
 
-def _attach_children(row: MappedRow, child_rows: dict[str, dict]) -> None:
+def _attach_children(row: MappedRow, child_rows: dict[str, dict], attached: set[int]) -> None:
     key = row.key if row.key is not None else row.row - 1
+    attached.add(key)
     for table, grouped in child_rows.items():
         entries = grouped.get(key)
         if entries:
-            row.record[table] = [entry for _, entry in entries]
+            row.record[table] = [entry for _, entry, _ in entries]
             row.columns[table] = child_sheet_title(table)
+            for _, _, problems in entries:
+                row.problems.extend(problems)
     steps = row.record.get("process_steps")
     if steps:
         for index, step in enumerate(steps, start=1):
@@ -316,7 +259,10 @@ def _resolve_row_unit(session, principal, row, default_unit, cache) -> Unit | No
             ),
         )
         return None
-    if row.unit_code and unit.credit_code != row.unit_code and unit.org_code != row.unit_code:
+    if row.unit_code and normalise_unit_code(row.unit_code) not in (
+        unit.credit_code,
+        unit.org_code,
+    ):
         # The code did not name the unit, its name did: say so, and go on.
         row.warnings.append(
             Problem(
@@ -350,7 +296,7 @@ def _import_row(session, principal, row, default_unit, indexes, seen, report, wr
         return _reject(row, report)
     index = indexes.get(unit.id)
     if index is None:
-        index = indexes[unit.id] = _UnitIndex(session, unit)
+        index = indexes[unit.id] = UnitIndex(session, unit)
     levels = row.levels or [unit_level(unit)]
     if row.record.get("code") and len(levels) > 1:
         row.problem("行使层级", ",".join(levels), "填写了实施编码的行只能有一个层级")
@@ -374,7 +320,7 @@ def _import_row(session, principal, row, default_unit, indexes, seen, report, wr
                 row.problem("实施编码", None, exc.message)
                 continue
         base = entry["record"] if entry else {}
-        merged = _complete({**base, **record}, unit) if entry else _complete(record, unit)
+        merged = stored_record({**base, **record}, unit) if entry else stored_record(record, unit)
         if entry:
             merged["code"], merged["basic_code"] = entry["code"], base.get("basic_code")
         for path, messages in record_problems(session, merged, unit).items():
@@ -398,12 +344,15 @@ def _import_row(session, principal, row, default_unit, indexes, seen, report, wr
         report.counts[action[0]] += 1
         report.items.append({"row": row.row, "code": merged["code"], "action": action[0]})
         if action[0] != UNCHANGED:
+            # Only what matching needs: a later row naming this item is a duplicate anyway
+            # (`seen`), so its whole record need not stay in memory.
+            slim = {k: merged.get(k) for k in ("name", "sub_item_name", "level", "local_code")}
             index.remember(
                 {
                     "item_id": item_id,
                     "code": merged["code"],
                     "state": DRAFT,
-                    "record": merged,
+                    "record": slim,
                     "version_id": None,
                     "working": True,
                     "revision": (entry or {}).get("revision", 0) + 1,
@@ -416,125 +365,3 @@ def _reject(row: MappedRow, report: ImportReport) -> None:
     report.problems.extend(row.problems)
     report.counts[REJECTED] += 1
     report.items.append({"row": row.row, "code": None, "action": REJECTED})
-
-
-class _Writer:
-    """Writes rows' records: one INSERT of the item each (its id is needed), versions and
-    audit entries buffered and inserted `BATCH` at a time with executemany."""
-
-    BATCH = 500
-
-    def __init__(self, session: Session, principal: Principal):
-        self.session = session
-        self.principal = principal
-        self.units: dict = {}  # row spelling of a unit -> Unit, for _lookup
-        self.versions: list[dict] = []
-        self.audits: list[dict] = []
-
-    def flush(self) -> None:
-        if self.versions:
-            self.session.execute(insert(ItemVersion.__table__), self.versions)
-        if self.audits:
-            self.session.execute(insert(AuditEntry.__table__), self.audits)
-        self.versions, self.audits = [], []
-
-    def _audit(self, unit: Unit, code: str, before: dict | None, after: dict, now) -> None:
-        self.audits.append(
-            {
-                "actor": self.principal.actor,
-                "action": "item.import",
-                "unit_id": unit.id,
-                "item_code": code,
-                "before": before,
-                "after": after,
-                "comment": None,
-                "at": now,
-            }
-        )
-
-    def _version(self, item_id: int, unit: Unit, record: dict, revision: int, now) -> None:
-        self.versions.append(
-            {
-                "item_id": item_id,
-                "unit_id": unit.id,
-                "number": None,
-                "public_status": None,
-                "revision": revision,
-                "record": record,
-                "created_by": self.principal.actor,
-                "created_at": now,
-                "published_at": None,
-                "published_by": None,
-                "superseded_at": None,
-                "release_id": None,
-                "comment": None,
-                "source_id": None,
-                **filter_columns(record),
-            }
-        )
-        if len(self.versions) >= self.BATCH:
-            self.flush()
-
-    def write(self, unit: Unit, record: dict, entry: dict | None, row: MappedRow):
-        """Store one record; returns (action, item id), or None after adding a problem."""
-        session, now = self.session, utcnow()
-        if entry is None:
-            # The code starts with this unit's credit code (checked), and the unit's own
-            # codes are all in its index: no other item can hold it.
-            item_id = session.execute(
-                insert(Item.__table__)
-                .values(
-                    code=record["code"],
-                    unit_id=unit.id,
-                    category=record["category"],
-                    state=DRAFT,
-                    created_at=now,
-                    updated_at=now,
-                    source_id=None,
-                )
-                .returning(Item.__table__.c.id)
-            ).scalar_one()
-            self._version(item_id, unit, record, 1, now)
-            self._audit(unit, record["code"], None, record, now)
-            return CREATED, item_id
-        if record == entry["record"]:
-            return UNCHANGED, entry["item_id"]
-        state = entry["state"]
-        if entry["working"] and state in EDITABLE_STATES:
-            self.flush()  # the working version may still be in the buffer
-            # Compare-and-set on the revision read when the unit's items were indexed: an
-            # editor's save in between wins, and this row says so.
-            done = session.execute(
-                update(ItemVersion.__table__)
-                .where(
-                    ItemVersion.__table__.c.id == entry["version_id"],
-                    ItemVersion.__table__.c.revision == entry["revision"],
-                )
-                .values(record=record, revision=entry["revision"] + 1, **filter_columns(record))
-            ).rowcount
-        elif state == PUBLISHED:
-            # The item's state is the lock, as when an editor starts a working copy.
-            done = session.execute(
-                update(Item.__table__)
-                .where(Item.__table__.c.id == entry["item_id"], Item.__table__.c.state == PUBLISHED)
-                .values(state=DRAFT, updated_at=now)
-            ).rowcount
-            if done:
-                self._version(entry["item_id"], unit, record, entry["revision"] + 1, now)
-        else:
-            row.problem(
-                "事项名称",
-                record.get("name"),
-                f"事项 {entry['code']} 正在审核或公示（{state}），不能导入修改："
-                "请先撤回或等审核结束",
-            )
-            return None
-        if done != 1:
-            row.problem(
-                "事项名称",
-                record.get("name"),
-                f"事项 {entry['code']} 在导入期间被他人修改：请重新导入",
-            )
-            return None
-        self._audit(unit, entry["code"], entry["record"], record, now)
-        return UPDATED, entry["item_id"]

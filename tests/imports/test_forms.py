@@ -9,11 +9,13 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from qingdan_api.domain.codes import make_credit_code
+from qingdan_api.services.auth import create_token
 
 from .conftest import csv_bytes, upload
 
 CREDIT = make_credit_code("440118", "MC000001")
 ORG = CREDIT[8:17]
+OTHER = make_credit_code("440118", "MC000002")
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +148,8 @@ def test_every_problem_of_a_file_at_once_and_nothing_stored(client, admin, unit)
     }
     assert all(p["message"] for p in response.get_json()["problems"])
     assert response.get_json()["committed"] is False
+    unknown = upload(client, "/api/@imports?unit=12345678X", body, admin)
+    assert unknown.status_code == 400 and unknown.get_json()["code"] == 400
     search = client.get(f"/api/units/{CREDIT}").get_json()
     assert search["items_total"] == 0
     annotated = upload(client, "/api/@imports?annotated=true", csv_bytes(rows), admin)
@@ -169,7 +173,7 @@ def test_hostile_files_get_4xx_and_store_nothing(client, admin, unit):
     assert upload(client, "/api/@imports", b"PK\x03\x04broken", admin, "a.xlsx").status_code == 422
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (200 * 1024 * 1024))
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (20 * 1024 * 1024))
     response = upload(client, "/api/@imports", bomb.getvalue(), admin, "bomb.xlsx")
     assert response.status_code == 422 and "压缩" in response.get_json()["message"]
     # Entities in a workbook part: defusedxml refuses them instead of expanding.
@@ -193,6 +197,13 @@ def test_hostile_files_get_4xx_and_store_nothing(client, admin, unit):
     empty = "事项名称,事项类型\n" + "\n" * 1_000_000 + "x,01\n"
     response = upload(client, "/api/@imports", empty.encode(), admin, "empty.csv")
     assert response.status_code == 422 and "空行" in response.get_json()["message"]
+    book = Workbook()
+    book.active.append(["事项名称", "事项类型"])
+    book.active.cell(row=1_000_000, column=1, value="x")  # a million rows, all but two empty
+    far = io.BytesIO()
+    book.save(far)
+    response = upload(client, "/api/@imports", far.getvalue(), admin, "far.xlsx")
+    assert response.status_code == 422 and "空行" in response.get_json()["message"]
     formula = _xlsx([["事项名称", "事项类型", "实施主体"], ['=HYPERLINK("x")', "01", CREDIT]])
     response = upload(client, "/api/@imports", formula, admin, "f.xlsx")
     assert response.status_code == 422 and "公式" in response.get_json()["problems"][0]["message"]
@@ -215,3 +226,55 @@ def test_the_template_is_generated_with_drop_downs_and_child_sheets(client):
     main = book["事项"]
     assert main["F1"].value == "*事项名称" and main.data_validations.dataValidation
     assert main.cell(row=2, column=6).value == "食品经营许可"
+
+
+def test_who_may_import(app, client, admin, unit):
+    other_unit = {
+        "credit_code": OTHER,
+        "name": "测试区水务局",
+        "kind": "department",
+        "region_code": "440118",
+        "sector": "15",
+    }
+    assert client.post("/api/units", json=other_unit, headers=admin).status_code == 201
+    with app.extensions["qingdan"].session_factory() as session:
+        reviewer = create_token(session, role="reviewer", name="form-reviewer")[1]
+        editor = create_token(session, role="editor", name="form-editor", unit_credit_code=ORG)[1]
+    body = csv_bytes([{**ROW, "事项名称": "权限测试"}])
+    assert upload(client, "/api/@imports", body, {}).status_code == 401
+    headers = {"Authorization": f"Bearer {reviewer}"}
+    assert upload(client, "/api/@imports", body, headers).status_code == 403
+    other = csv_bytes([{**ROW, "实施主体": OTHER, "事项名称": "别人的"}])
+    headers = {"Authorization": f"Bearer {editor}"}
+    response = upload(client, "/api/@imports?dry_run=true", other, headers)
+    assert response.status_code == 422
+    assert "只能导入本单位的事项" in response.get_json()["problems"][0]["message"]
+    response = upload(client, "/api/@imports?dry_run=true", body, headers)
+    assert response.status_code == 200 and response.get_json()["created"] == 2
+    assert response.get_json()["committed"] is False
+
+
+def test_child_sheets_are_keyed_by_row_number(client, admin, unit):
+    book = Workbook()
+    main = book.active
+    main.title = "事项"
+    main.append(["序号", "实施主体", "事项名称", "事项类型"])
+    main.append([1, CREDIT, "子表事项甲", "01"])
+    main.append([2, CREDIT, "子表事项乙", "01"])
+    risks = book.create_sheet("廉政风险点")
+    risks.append(["序号", "环节", "风险点描述", "风险等级", "防控措施"])
+    risks.append([1, "审查", "违规审批", "低", "双人审查"])
+    risks.append([2, "决定", "超时办理", "极高", "限时提醒"])
+    risks.append([9, "送达", "无主", "中", "无"])
+    out = io.BytesIO()
+    book.save(out)
+    response = upload(client, "/api/@imports?accept_valid=true", out.getvalue(), admin, "c.xlsx")
+    report = response.get_json()
+    where = {(p["sheet"], p["row"], p["column"]) for p in report["problems"]}
+    assert where == {("廉政风险点", 3, "风险等级"), ("廉政风险点", 4, "序号")}
+    assert report["created"] == 1 and report["rejected_rows"] == 1
+    code = report["items"][0]["code"]
+    record = client.get(f"/api/items/{code}/@draft", headers=admin).get_json()["record"]
+    assert record["risk_points"] == [
+        {"stage": "审查", "description": "违规审批", "level": "low", "measures": "双人审查"}
+    ]

@@ -71,6 +71,14 @@ def test_new_city_walk(app, client, database_url, tmp_path):
     assert [(p["row"], p["column"]) for p in response.get_json()["problems"]] == [
         (2, "法定办结时限")
     ]
+    # The same upload answered as the editor's own workbook, the cell marked in place.
+    marked = upload(
+        client, "/api/@imports?annotated=true", form.getvalue(), auth["editor"], "f.xlsx"
+    )
+    annotated = load_workbook(io.BytesIO(marked.data))
+    cell = annotated["事项"].cell(row=2, column=headers.index("法定办结时限") + 1)
+    assert "办结时限" in cell.comment.text and cell.fill.start_color.rgb.endswith("FFC7CE")
+    assert annotated.sheetnames == book.sheetnames
     main_sheet.cell(row=2, column=headers.index("法定办结时限") + 1, value="20个工作日")
     form = io.BytesIO()
     book.save(form)
