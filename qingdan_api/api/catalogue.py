@@ -20,7 +20,7 @@ from sqlalchemy import select
 from exporters import alignment_table
 
 from ..models import ItemVersion
-from ..services import alignment, basic_catalogue, laws_cited
+from ..services import alignment, basic_catalogue, laws_cited, review_queue
 from ..services.catalog import ACTIVE
 from ..services.errors import ValidationFailed
 from .auth import PRIVATE, SECURITY, current_principal
@@ -334,3 +334,26 @@ class Laws(MethodView):
         for row in rows:
             row["items"] = absolute("qingdan_items.list_items", law=row["law"])
         return {"@id": request.url, "items": rows, "items_total": len(rows)}
+
+
+@blp.route("/@review", endpoint="review_queue")
+class ReviewQueue(MethodView):
+    @blp.doc(security=SECURITY)
+    def get(self):
+        """The review queue (reviewer or admin): units with items submitted or in review,
+        with each unit's unexplained alignment findings counted."""
+        units = review_queue.review_queue(db_session(), current_principal())
+        for unit in units:
+            unit["@id"] = unit_url(unit["credit_code"])
+            unit["alignment"] = absolute("qingdan_catalogue.alignment", unit=unit["credit_code"])
+            for item in unit["items"]:
+                item["@id"] = item_url(item["code"])
+        return (
+            {
+                "@id": request.url,
+                "units": units,
+                "items_total": sum(len(u["items"]) for u in units),
+            },
+            200,
+            PRIVATE,
+        )

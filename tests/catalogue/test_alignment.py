@@ -59,6 +59,7 @@ def city(app):
     """The city's units and published items, an admin and a reviewer; the catalogue."""
     items = [{"history": [record(A, seq)]} for seq in (1, 2, 3, 4, 5)]
     items += [{"history": [record(B, 1)]}, {"history": [record(C, 1, name="测试事项1")]}]
+    items.append({"working": record(B, 7), "state": "submitted"})  # waits for a reviewer
     with app.extensions["qingdan"].session_factory() as session:
         load(session, [A, B, C], items)
         _, admin = create_token(session, role="admin", name="catalogue-admin")
@@ -243,3 +244,13 @@ def test_alignment_cli(city, database_url, tmp_path):
         ],
     )
     assert result.exit_code == 0 and f"未变 {len(CATALOGUE)}" in result.output, result.output
+
+
+def test_review_queue_counts_unexplained_findings(city, client):
+    _, reviewer, _ = city
+    queue = client.get("/api/@review", headers=reviewer).get_json()
+    assert [(u["credit_code"], u["alignment_unexplained"]) for u in queue["units"]] == [
+        (B["credit_code"], 1)
+    ]
+    assert [i["code"] for i in queue["units"][0]["items"]] == [code(B, 7)]
+    assert client.get("/api/@review").status_code == 401
