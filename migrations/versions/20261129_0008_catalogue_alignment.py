@@ -74,8 +74,7 @@ def upgrade() -> None:
         sa.Column("explained_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("finding_id", name=op.f("pk_alignment_explanations")),
     )
-    with op.batch_alter_table("item_versions", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("law_keys", sa.Text(), nullable=True))
+    op.add_column("item_versions", sa.Column("law_keys", sa.Text(), nullable=True))
     _fill_law_keys()
 
 
@@ -116,8 +115,9 @@ def _fill_law_keys() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("item_versions", schema=None) as batch_op:
-        batch_op.drop_column("law_keys")
+    # Both databases drop a column in place (SQLite since 3.35): a batch copy of
+    # item_versions would fail SQLite's foreign-key check once other tables refer to it.
+    op.execute("ALTER TABLE item_versions DROP COLUMN law_keys")
     op.drop_table("alignment_explanations")
     op.drop_index("ix_catalogue_entries_edition_category", table_name="catalogue_entries")
     op.drop_table("catalogue_entries")
