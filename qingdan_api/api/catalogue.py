@@ -22,7 +22,7 @@ from exporters import alignment_table
 from ..models import ItemVersion
 from ..services import alignment, basic_catalogue, laws_cited, review_queue
 from ..services.catalog import ACTIVE
-from ..services.errors import ValidationFailed
+from ..services.errors import InvalidArgument
 from .auth import PRIVATE, SECURITY, current_principal
 from .imports import XLSX, ImportReportSchema, _read, _upload
 from .links import absolute, item_url, unit_url
@@ -155,7 +155,7 @@ class Entries(MethodView):
         if args["cursor"] is not None and not (
             args["cursor"].isdigit() and len(args["cursor"]) == 12
         ):
-            raise ValidationFailed("bad cursor", errors={"cursor": ["not a page token"]})
+            raise InvalidArgument("cursor", "not a page token of this listing")
         edition, rows, total, following = basic_catalogue.list_entries(
             db_session(), _filters(args), limit=page_size(args["limit"]), after=args["cursor"]
         )
