@@ -15,13 +15,10 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
-from sqlalchemy import select
 
 from exporters import alignment_table
 
-from ..models import ItemVersion
-from ..services import alignment, basic_catalogue, laws_cited, review_queue
-from ..services.catalog import ACTIVE
+from ..services import alignment, basic_catalogue, catalogue_queries, laws_cited, review_queue
 from ..services.errors import InvalidArgument
 from .auth import PRIVATE, SECURITY, current_principal
 from .imports import XLSX, ImportReportSchema, _read, _upload
@@ -112,12 +109,12 @@ def _entry(entry) -> dict:
     return {
         "@id": absolute("qingdan_catalogue.entry", basic_code=entry.basic_code),
         "@type": "catalogue-entry",
-        **basic_catalogue.entry_dict(entry),
+        **catalogue_queries.entry_dict(entry),
     }
 
 
-def _filters(args: dict) -> basic_catalogue.EntryFilters:
-    return basic_catalogue.EntryFilters(
+def _filters(args: dict) -> catalogue_queries.EntryFilters:
+    return catalogue_queries.EntryFilters(
         **{k: args.get(k) for k in ("edition", "category", "level", "sector", "law", "q")}
     )
 
@@ -156,13 +153,13 @@ class Entries(MethodView):
             args["cursor"].isdigit() and len(args["cursor"]) == 12
         ):
             raise InvalidArgument("cursor", "not a page token of this listing")
-        edition, rows, total, following = basic_catalogue.list_entries(
+        edition, rows, total, following = catalogue_queries.list_entries(
             db_session(), _filters(args), limit=page_size(args["limit"]), after=args["cursor"]
         )
         body = {
             "@id": request.url,
             "edition": _edition(edition),
-            "editions": [_edition(e) for e in basic_catalogue.list_editions(db_session())],
+            "editions": [_edition(e) for e in catalogue_queries.list_editions(db_session())],
             "items": [_entry(e) for e in rows],
             "items_total": total,
         }
@@ -185,11 +182,11 @@ HEADERS = {
 
 def _entry_rows(filters) -> Iterator[dict]:
     session = db_session()
-    _, query = basic_catalogue.entries_query(session, filters)
+    _, query = catalogue_queries.entries_query(session, filters)
     if query is None:
         return
     for entry in session.scalars(query.execution_options(yield_per=1000)):
-        yield basic_catalogue.entry_dict(entry)
+        yield catalogue_queries.entry_dict(entry)
 
 
 @blp.route("/@catalogue.<any(csv, json):ext>", endpoint="export")
@@ -199,7 +196,7 @@ class EntriesExport(MethodView):
     def get(self, args, ext: str):
         """The whole (filtered) edition as CSV or a JSON array, streamed."""
         filters = _filters(args)
-        basic_catalogue.entries_query(db_session(), filters)  # bad filters fail before 200
+        catalogue_queries.entries_query(db_session(), filters)  # bad filters fail before 200
         if ext == "json":
             return Response(_json_stream(_entry_rows(filters)), mimetype="application/json")
         names = list(HEADERS)
@@ -238,12 +235,8 @@ class Entry(MethodView):
     def get(self, args, basic_code: str):
         """One entry with the city's published items that implement it, across units."""
         session = db_session()
-        entry = basic_catalogue.get_entry(session, basic_code, args["edition"])
-        versions = session.scalars(
-            select(ItemVersion)
-            .where(ItemVersion.public_status == ACTIVE, ItemVersion.basic_code == basic_code)
-            .order_by(ItemVersion.code)
-        )
+        entry = catalogue_queries.get_entry(session, basic_code, args["edition"])
+        versions = catalogue_queries.implementing_items(session, basic_code)
         items = [
             {
                 "@id": item_url(v.code),

@@ -32,8 +32,8 @@ from sqlalchemy.orm import Session
 from ..models import AlignmentExplanation, CatalogueEdition, CatalogueEntry, ItemVersion, Unit
 from . import audit
 from .auth import ADMIN, REVIEWER, Principal, require
-from .basic_catalogue import current_edition
 from .catalog import ACTIVE
+from .catalogue_queries import current_edition
 from .errors import InvalidArgument, NotFound
 from .importing import unit_level
 from .unit_lookup import find_unit

@@ -155,7 +155,7 @@ def filtered(session: Session, filters: ItemFilters) -> Select:
             raise InvalidArgument("basic_code", str(exc)) from exc
         query = query.where(ItemVersion.basic_code == filters.basic_code)
     if filters.law:
-        from .basic_catalogue import like_law
+        from .catalogue_queries import like_law
 
         query = query.where(like_law(ItemVersion.law_keys, filters.law))
     if filters.source is not None:

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from ..domain import laws
 from ..models import CatalogueEntry, ItemVersion
-from .basic_catalogue import current_edition, like_law
 from .catalog import ACTIVE
+from .catalogue_queries import current_edition, like_law
 
 
 def most_cited(session: Session, *, limit: int = 50) -> list[dict]:
