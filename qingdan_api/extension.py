@@ -18,6 +18,7 @@ from .api import (
     downloads,
     editing,
     exports,
+    flowcharts,
     imports,
     items,
     meta,
@@ -46,6 +47,7 @@ BLUEPRINTS = (
     catalogue.blp,
     exports.blp,
     items.blp,
+    flowcharts.blp,
     editing.blp,
     workflow.blp,
     releases.blp,
@@ -112,6 +114,10 @@ class QingdanAPI:
         app.register_blueprint(docs.blp, url_prefix=prefix)
         register_error_handlers(app)
         app.teardown_appcontext(close_session)
+        if app.config["QINGDAN_PORTAL"]:
+            from .portal import init_portal
+
+            init_portal(app, app.config["QINGDAN_PORTAL_PREFIX"])
         if app.config["QINGDAN_SEARCH_CATCH_UP_ON_START"]:
             start_catch_up(indexer)
         return state

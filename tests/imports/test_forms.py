@@ -148,8 +148,6 @@ def test_every_problem_of_a_file_at_once_and_nothing_stored(client, admin, unit)
     }
     assert all(p["message"] for p in response.get_json()["problems"])
     assert response.get_json()["committed"] is False
-    unknown = upload(client, "/api/@imports?unit=12345678X", body, admin)
-    assert unknown.status_code == 400 and unknown.get_json()["code"] == 400
     search = client.get(f"/api/units/{CREDIT}").get_json()
     assert search["items_total"] == 0
     annotated = upload(client, "/api/@imports?annotated=true", csv_bytes(rows), admin)
@@ -252,6 +250,8 @@ def test_who_may_import(app, client, admin, unit):
     response = upload(client, "/api/@imports?dry_run=true", body, headers)
     assert response.status_code == 200 and response.get_json()["created"] == 2
     assert response.get_json()["committed"] is False
+    unknown = upload(client, "/api/@imports?unit=12345678X", body, admin)
+    assert unknown.status_code == 400 and unknown.get_json()["code"] == 400
 
 
 def test_child_sheets_are_keyed_by_row_number(client, admin, unit):
