@@ -117,7 +117,7 @@ def demo(instance, database, total, seed, reset, load_only, host, port) -> None:
 
 
 # Feature commands attach themselves last: they import this module's helpers.
-from . import cli_dump, cli_harvest, cli_import, cli_search  # noqa: E402, F401 (`dump`, `harvest`, `import`, `index`…)
+from . import cli_catalogue, cli_dump, cli_harvest, cli_import, cli_search  # noqa: E402, F401
 from .cli_tokens import token  # noqa: E402
 
 main.add_command(token)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import __version__
 from .api import (
     audit,
+    catalogue,
     changes,
     docs,
     downloads,
@@ -43,6 +44,7 @@ BLUEPRINTS = (
     meta.blp,
     units.blp,
     imports.blp,
+    catalogue.blp,
     exports.blp,
     items.blp,
     flowcharts.blp,

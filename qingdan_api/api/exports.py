@@ -57,6 +57,7 @@ FILTERS = (
     ),
     "status",
     "basic_code",
+    "law",
 )
 
 

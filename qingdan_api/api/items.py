@@ -71,6 +71,7 @@ def filters_from(args: dict) -> catalog.ItemFilters:
         at=catalog.parse_at(args.get("at")),
         source=args["source"],
         basic_code=args.get("basic_code"),
+        law=args.get("law"),
     )
 
 

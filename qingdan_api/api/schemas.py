@@ -140,6 +140,13 @@ class ItemQuery(ItemFilterQuery):
         load_default=None,
         metadata={"description": "12-digit basic code: the same power in every unit and level"},
     )
+    law = fields.String(
+        load_default=None,
+        metadata={
+            "description": "a law title (《》, 中华人民共和国 and revision notes optional): "
+            "items whose legal bases cite it"
+        },
+    )
     status = fields.String(
         load_default="active",
         metadata={"description": "active (default), withdrawn, or all"},
@@ -185,6 +192,13 @@ class UnitSchema(LinkedSchema):
     zero_report = fields.Boolean(metadata={"title": "零报告"})
     zero_report_reason = fields.String(allow_none=True)
     items_total = fields.Integer()
+    alignment_unexplained = fields.Integer(
+        metadata={
+            "description": "alignment findings about the unit that no reviewer has explained "
+            "(see @alignment?unit=); on the single-unit resource only"
+        }
+    )
+    alignment = fields.String(metadata={"description": "URL of the unit's alignment report"})
     item_counts = fields.Dict(
         keys=fields.String(), values=fields.Integer(), metadata={"description": "by category"}
     )

@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from ..domain import vocabularies as vocab
-from ..services import units
+from ..services import alignment, units
 from .links import absolute, listing, unit_url
 from .paging import page_size
 from .schemas import UnitListingSchema, UnitQuery, UnitSchema
@@ -71,4 +71,12 @@ class UnitResource(MethodView):
     @blp.response(200, UnitSchema)
     def get(self, credit_code: str):
         """One unit, its zero-report flag and its published item counts per category."""
-        return unit_resource(units.get_unit(db_session(), credit_code))
+        session = db_session()
+        resource = unit_resource(units.get_unit(session, credit_code))
+        resource["alignment_unexplained"] = alignment.unexplained_count(
+            session, resource["credit_code"]
+        )
+        resource["alignment"] = absolute(
+            "qingdan_catalogue.alignment", unit=resource["credit_code"]
+        )
+        return resource

@@ -6,6 +6,8 @@ import hashlib
 import json
 from typing import Any
 
+from .laws import law_keys_column
+
 
 def canonical_json(record: dict[str, Any]) -> bytes:
     """The byte form that content hashes are computed over: sorted keys, no spaces, UTF-8."""
@@ -37,5 +39,6 @@ def filter_columns(record: dict[str, Any]) -> dict[str, Any]:
         "region_code": record["region_code"],
         "parent_code": record.get("parent_code"),
         "target_mask": target_mask(record.get("targets") or []),
+        "law_keys": law_keys_column(record.get("legal_bases")),
         "content_hash": content_hash(record),
     }

@@ -3,6 +3,7 @@
 from .account import ApiToken
 from .audit import AuditEntry
 from .base import Base, utcnow
+from .catalogue import AlignmentExplanation, CatalogueEdition, CatalogueEntry
 from .change import UPSERT, WITHDRAW, Change
 from .counter import ChangeCounter
 from .dump import Dump
@@ -16,9 +17,12 @@ from .unit import Unit
 __all__ = [
     "UPSERT",
     "WITHDRAW",
+    "AlignmentExplanation",
     "ApiToken",
     "AuditEntry",
     "Base",
+    "CatalogueEdition",
+    "CatalogueEntry",
     "Change",
     "ChangeCounter",
     "Dump",

@@ -81,6 +81,8 @@ class ItemVersion(Base):
     region_code: Mapped[str] = mapped_column(String(12))
     parent_code: Mapped[str | None] = mapped_column(String(31))
     target_mask: Mapped[int] = mapped_column(Integer)  # bit n set = target code n
+    # The laws its legal bases cite, as `|key|key|` (domain.laws.law_keys_column), for ?law=.
+    law_keys: Mapped[str | None] = mapped_column(Text)
     # Copied from the item so that listings can label harvested content without a join.
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
 

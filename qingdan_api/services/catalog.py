@@ -49,6 +49,7 @@ class ItemFilters:
     status: str = ACTIVE
     codes: list[str] = field(default_factory=list)
     basic_code: str | None = None
+    law: str | None = None  # a law title, any spelling: items whose legal bases cite it
     source: int | None = None  # harvest source id; 0 = local (not harvested) content
     at: datetime | None = None  # what was published at that moment instead of now
 
@@ -153,6 +154,10 @@ def filtered(session: Session, filters: ItemFilters) -> Select:
         except CodeError as exc:
             raise InvalidArgument("basic_code", str(exc)) from exc
         query = query.where(ItemVersion.basic_code == filters.basic_code)
+    if filters.law:
+        from .catalogue_queries import like_law
+
+        query = query.where(like_law(ItemVersion.law_keys, filters.law))
     if filters.source is not None:
         query = query.where(
             ItemVersion.source_id.is_(None)

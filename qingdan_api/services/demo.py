@@ -16,9 +16,19 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from ..demo import generate_items, generate_units
+from ..demo.upper import EDITION_DATE as UPPER_EDITION
+from ..demo.upper import HEADERS as UPPER_HEADERS
+from ..demo.upper import SOURCE as UPPER_SOURCE
+from ..demo.upper import catalogue_rows
+from ..intake.reader import Sheet
 from ..models import Base, Item, ItemVersion, Notice, Release, Unit, utcnow
+from .auth import ADMIN, Principal
+from .basic_catalogue import SHEET as UPPER_SHEET
+from .basic_catalogue import import_catalogue
 from .items import IN_REVIEW, ON_NOTICE
 from .loading import BulkLoader, Publication, add_release, add_units
+
+DEMO_ADMIN = Principal(0, "demo", ADMIN)
 
 PUBLISHED_STATES = {"published", "withdrawn"}
 FIRST_RELEASE = date(2025, 1, 15)
@@ -125,8 +135,11 @@ def load_demo(
     loader = BulkLoader(session, unit_ids, batch_size=5000)
     items = generate_items(units, total=total, seed=seed)
     bar = tqdm(items, total=total, unit="item", disable=not progress, desc="loading demo")
+    kept = []  # what the demo catalogue is derived from
     for item in bar:
         state = item["_state"]
+        kept.append({k: item.get(k) for k in ("basic_code", "name", "category", "level")})
+        kept[-1].update(_state=state, legal_bases=item.get("legal_bases"))
         newest = _strip(item)
         if state in PUBLISHED_STATES:
             records = [_strip(r) for r in item.get("_versions") or []] + [newest]
@@ -152,12 +165,26 @@ def load_demo(
     releases.drop_empty()
     notices = _open_notices(session, DEMO_NOTICES)
     session.commit()
+    sectors = [u["sector"] for u in units if u.get("sector")]
+    entries = _load_catalogue(session, catalogue_rows(kept, sectors))
     return {
         "units": len(units),
         **loader.counts,
         "releases": len(releases.by_key),
+        "catalogue_entries": entries,
         "notices": notices,
     }
+
+
+def _load_catalogue(session: Session, rows: list[list]) -> int:
+    """The demo catalogue, imported through the catalogue importer like any other."""
+    sheet = Sheet(UPPER_SHEET, UPPER_HEADERS, iter(enumerate(rows, start=2)))
+    report = import_catalogue(
+        session, DEMO_ADMIN, [sheet], source=UPPER_SOURCE, edition_date=UPPER_EDITION
+    )
+    if not report.committed:  # the demo's own data: a problem is a bug
+        raise RuntimeError(f"demo catalogue rejected: {report.problems[:3]}")
+    return report.counts["created"] + report.counts["updated"] + report.counts["unchanged"]
 
 
 def _open_notices(session: Session, count: int) -> int:

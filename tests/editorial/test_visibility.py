@@ -28,6 +28,7 @@ STATIC_VALUES = {
     "name": ["item", "categories", "dispositions"],
     "source_id": [1],  # no harvest source here: the route must still answer without leaking
     "ext": ["json", "ndjson", "csv", "xml"],
+    "basic_code": ["440112001000", "440199999000"],  # catalogue entries (none here)
     "dump_id": ["latest"],
 }
 DUMP_FILES = [

@@ -120,3 +120,13 @@ def test_loader_refuses_an_invalid_code(session):
         BulkLoader(session, ids).add([Publication(mismatched, f.T0)])
     assert error.value.segment == "category"
     session.rollback()
+
+
+def test_demo_ships_a_catalogue_with_planted_gaps(demo_app):
+    """The demo catalogue follows the items, with every kind of gap planted (demo/upper.py)."""
+    client = demo_app.test_client()
+    assert demo_app.demo_stats["catalogue_entries"] > 0
+    summary = client.get("/api/@alignment").get_json()["summary"]
+    for kind in ("omission", "extra", "name", "law_missing"):
+        assert summary["by_kind"][kind] > 0, summary
+    assert summary["by_kind"]["category"] == 0
