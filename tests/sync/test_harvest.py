@@ -16,8 +16,8 @@ UNIT = f.unit_data(11, name="临江市水利局")
 ZERO = f.unit_data(12, name="临江市地方志办公室", zero_report=True, zero_report_reason="无权力")
 
 
-@pytest.fixture(scope="module")
-def source_url(app):
+def _fill_source(app) -> None:
+    """Seven changes: five items published, one adjusted, one withdrawn."""
     with session_of(app) as s:
         d.add_units_to(s, [UNIT, ZERO])
         codes = [d.draft(s, UNIT, n) for n in range(1, 6)]
@@ -25,13 +25,35 @@ def source_url(app):
         d.adjust(s, codes[0], name="水利许可（调整）")
         d.publish_release(s, [codes[0]], "调整")
         d.withdraw(s, codes[1], "职能划转")
+
+
+# Each test builds its own source and aggregator: tests that shared one module-wide pair
+# depended on running in file order on one worker, and failed under `pytest -n 4`.
+@pytest.fixture
+def app(instances):
+    """The source instance, holding the seven changes of `_fill_source`."""
+    source = instances()
+    _fill_source(source)
+    return source
+
+
+@pytest.fixture
+def source_url(app):
     with d.serving(app) as url:
         yield url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def aggregator(instances):
     return instances()
+
+
+@pytest.fixture
+def bootstrapped(aggregator, source_url):
+    """The aggregator after its first harvest of the source (seq 0 to 7)."""
+    result = _run(aggregator, source_url, name="临江市")
+    assert result.error is None and result.verified and result.end_seq == 7
+    return aggregator
 
 
 def _run(aggregator, url, **kw):
@@ -63,18 +85,21 @@ def test_bootstrap_from_zero_mirrors_everything(app, aggregator, source_url):
     assert client.get("/api/items?source=0").get_json()["items_total"] == 0
 
 
+@pytest.mark.usefixtures("bootstrapped")
 def test_the_aggregator_can_itself_be_followed(app, aggregator, source_url):
     ours = aggregator.test_client().get("/api/@changes/checksum").get_json()
     theirs = app.test_client().get("/api/@changes/checksum").get_json()
     assert ours["checksum"] == theirs["checksum"]  # one source, no local content
 
 
+@pytest.mark.usefixtures("bootstrapped")
 def test_a_second_run_changes_nothing(aggregator, source_url):
     result = _run(aggregator, source_url)
     assert result.error is None and result.verified and result.stats.applied == 0
     assert result.pages == 0
 
 
+@pytest.mark.usefixtures("bootstrapped")
 def test_increments_are_applied_in_order(app, aggregator, source_url):
     with session_of(app) as s:
         d.adjust(s, f.record(UNIT, 3)["code"], name="再调整")
@@ -88,6 +113,7 @@ def test_increments_are_applied_in_order(app, aggregator, source_url):
     _assert_mirrors(app, aggregator, result.source_id)
 
 
+@pytest.mark.usefixtures("bootstrapped")
 def test_replaying_from_zero_is_a_no_op(app, aggregator, source_url):
     with session_of(aggregator) as a:
         a.execute(update(Source).values(last_seq=0))
@@ -95,12 +121,13 @@ def test_replaying_from_zero_is_a_no_op(app, aggregator, source_url):
         before = a.scalar(select(ItemVersion.id).order_by(ItemVersion.id.desc()).limit(1))
     result = _run(aggregator, source_url)
     assert result.error is None and result.verified
-    assert (result.stats.applied, result.stats.skipped) == (0, 10)
+    assert (result.stats.applied, result.stats.skipped) == (0, 7)
     with session_of(aggregator) as a:
         assert a.scalar(select(ItemVersion.id).order_by(ItemVersion.id.desc()).limit(1)) == before
     _assert_mirrors(app, aggregator, result.source_id)
 
 
+@pytest.mark.usefixtures("bootstrapped")
 def test_a_record_that_does_not_match_its_hash_stops_the_harvest(app, aggregator, source_url):
     code = f.record(UNIT, 5)["code"]
     with session_of(app) as s:
@@ -114,10 +141,10 @@ def test_a_record_that_does_not_match_its_hash_stops_the_harvest(app, aggregator
         s.commit()
     result = _run(aggregator, source_url)
     assert result.verified is False and "hashes to" in result.error
-    assert result.end_seq == 10  # the checkpoint stays before the bad entry
+    assert result.end_seq == 7  # the checkpoint stays before the bad entry
     health = aggregator.test_client().get("/api/@sources").get_json()["items"][0]
     assert health["healthy"] is False and "hashes to" in health["last_error"]
-    assert health["last_seq"] == 10 and health["lag"] == 1
+    assert health["last_seq"] == 7 and health["lag"] == 1
     with session_of(app) as s:
         version = s.scalar(
             select(ItemVersion).where(ItemVersion.code == code, ItemVersion.number == 2)
@@ -129,9 +156,10 @@ def test_a_record_that_does_not_match_its_hash_stops_the_harvest(app, aggregator
         )
         s.commit()
     result = _run(aggregator, source_url)
-    assert result.error is None and result.verified and result.end_seq == 11
+    assert result.error is None and result.verified and result.end_seq == 8
 
 
+@pytest.mark.usefixtures("bootstrapped")
 def test_local_content_is_never_overwritten(app, aggregator, source_url):
     taken = f.record(UNIT, 6)["code"]
     with session_of(aggregator) as a:
@@ -140,12 +168,12 @@ def test_local_content_is_never_overwritten(app, aggregator, source_url):
     with session_of(app) as s:
         d.publish_release(s, [d.draft(s, UNIT, 6, name="来源内容")], "五批")
     result = _run(aggregator, source_url)
-    assert result.stats.refused == 1 and result.end_seq == 12
+    assert result.stats.refused == 1 and result.end_seq == 8
     assert "1 change(s) refused" in result.error
     with session_of(aggregator) as a:
         assert a.scalar(select(ItemVersion.name).where(ItemVersion.code == taken)) == "本地内容"
         conflict = a.scalar(select(HarvestConflict))
-        assert (conflict.code, conflict.seq) == (taken, 12)
+        assert (conflict.code, conflict.seq) == (taken, 8)
         assert "local content" in conflict.reason
     health = aggregator.test_client().get("/api/@sources").get_json()["items"][0]
     assert health["conflicts"] == 1 and health["healthy"] is False
