@@ -13,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tqdm import tqdm
 
 from ..demo import generate_items, generate_units
 from ..models import Base, ItemVersion, Release, Unit
 from .loading import BulkLoader, Publication, add_release, add_units
+from .progress import Progress
 
 PUBLISHED_STATES = {"published", "withdrawn"}
 FIRST_RELEASE = date(2025, 1, 15)
@@ -113,16 +113,22 @@ class _Releases:
 
 
 def load_demo(
-    session: Session, *, total: int = 3000, seed: int = 2026, progress: bool = False
+    session: Session, *, total: int = 3000, seed: int = 2026, progress: Progress | None = None
 ) -> dict[str, int]:
-    """Generate and load the demo city; returns counts of what was loaded."""
+    """Generate and load the demo city; returns counts of what was loaded.
+
+    `progress`, if given, counts off the items as they are loaded (`total` of them).
+    """
     units = generate_units(seed=seed)
     unit_ids = add_units(session, units)
     releases = _Releases(session, until=LAST_PUBLICATION)
     loader = BulkLoader(session, unit_ids, batch_size=5000)
     items = generate_items(units, total=total, seed=seed)
-    bar = tqdm(items, total=total, unit="item", disable=not progress, desc="loading demo")
-    for item in bar:
+    if progress is not None:
+        progress.total = total
+    for item in items:
+        if progress is not None:
+            progress.update(1)
         state = item["_state"]
         newest = _strip(item)
         if state in PUBLISHED_STATES:

@@ -38,7 +38,7 @@ from exporters.catalog import build_catalog
 from exporters.datapackage import build_datapackage
 from exporters.files import write_file
 
-from ..domain.export_schema import record_schema
+from .export_schema import record_schema
 from ..models import Dump, Release, utcnow
 from .catalog import ACTIVE, WITHDRAWN, ItemFilters
 from .errors import NotFound
