@@ -38,10 +38,10 @@ from exporters.catalog import build_catalog
 from exporters.datapackage import build_datapackage
 from exporters.files import write_file
 
-from .export_schema import record_schema
 from ..models import Dump, Release, utcnow
 from .catalog import ACTIVE, WITHDRAWN, ItemFilters
 from .errors import NotFound
+from .export_schema import record_schema
 from .exports import DEFAULT_PAGE_SIZE, export_query, iter_records
 from .snapshot import Snapshot, engine_of
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ...models import HarvestConflict, ItemVersion, Source, utcnow
 from ..feed import SetChecksum, digest
+from ..progress import Progress
 from .apply import PageStats, apply_page, verify
 from .client import HarvestError, SourceClient
-from ..progress import Progress
 from .units import UnitMirror
 
 DEFAULT_PAGE_SIZE = 500
