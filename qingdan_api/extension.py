@@ -26,6 +26,7 @@ from .api import (
     units,
     workflow,
 )
+from .api.arguments import document_page_limit
 from .api.errors import register_error_handlers
 from .api.http import finalize_response
 from .api.session import close_session
@@ -89,6 +90,9 @@ class QingdanAPI:
         # 3.0.3: the Swagger UI served offline (swagger-ui-bundle, 4.x) cannot render 3.1.
         app.config.setdefault("QINGDAN_OPENAPI_VERSION", "3.0.3")
         api = QingdanApi(app, config_prefix="QINGDAN", spec_kwargs={"info": _info()})
+        api.ma_plugin.converter.add_attribute_function(
+            document_page_limit(app.config["QINGDAN_MAX_PAGE_SIZE"])
+        )
         api.spec.components.security_scheme(
             "bearer", {"type": "http", "scheme": "bearer", "description": "qingdan token create"}
         )
