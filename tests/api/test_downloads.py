@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from frictionless import Package, system
 from sqlalchemy import func, select
 
+from qingdan_api import create_app
 from qingdan_api.cli import main
 from qingdan_api.models import Change, Dump
 from qingdan_api.services import catalog
@@ -21,8 +22,19 @@ from qingdan_api.services.errors import NotFound
 from qingdan_api.services.exports import export_query, iter_records
 from qingdan_api.services.snapshot import Snapshot
 from tests import factories as f
+from tests.conftest import drop_database, make_database
 
-from .conftest import ACTIVE_TOTAL, DRAFT_CODES, SECRET, UNIT_B, WITHDRAWN_CODE
+from .conftest import (
+    ACTIVE_TOTAL,
+    AGENCY,
+    DRAFT_CODES,
+    SECRET,
+    UNIT_A,
+    UNIT_B,
+    UNIT_Z,
+    WITHDRAWN_CODE,
+)
+from .conftest import _dataset as dataset_items
 
 pytestmark = pytest.mark.usefixtures("dataset")
 
@@ -39,8 +51,30 @@ EXPECTED_FILES = [
 ]
 
 
-def test_before_any_dump(client):
-    """Runs before the module's dumps exist (the fixture below is created on first use)."""
+@pytest.fixture
+def fresh(backend, tmp_path_factory):
+    """An instance of its own with the dataset, for tests that need no dump or add content.
+
+    The module's instance is shared by the other tests, in whatever order they run.
+    """
+    url = make_database(backend, tmp_path_factory)
+    app = create_app(
+        {
+            "QINGDAN_DATABASE_URL": url,
+            "QINGDAN_INSTANCE": str(tmp_path_factory.mktemp("instance")),
+            "QINGDAN_DUMP_ON_RELEASE": False,
+        }
+    )
+    app.config["TESTING"] = True
+    with app.extensions["qingdan"].session_factory() as session:
+        f.load(session, [UNIT_A, UNIT_B, UNIT_Z, AGENCY], dataset_items())
+    yield app
+    app.extensions["qingdan"].engine.dispose()
+    drop_database(url)
+
+
+def test_before_any_dump(fresh):
+    client = fresh.test_client()
     body = client.get("/api/@downloads").get_json()
     assert body["items"] == [] and body["latest"] is None
     assert client.get("/api/@downloads/latest").status_code == 404
@@ -198,8 +232,10 @@ def test_service_root_links(client, dumped):
     assert client.get(links["schemas"]).status_code == 200
 
 
-def test_snapshot_is_pinned_to_its_seq(app, dumped, session, client):
+def test_snapshot_is_pinned_to_its_seq(fresh):
     """A publication committed while a snapshot is open is neither in it nor before its seq."""
+    app, client = fresh, fresh.test_client()
+    session = app.extensions["qingdan"].session_factory()
     state = app.extensions["qingdan"]
     etag = client.get("/api/items.csv").headers["ETag"]
     with Snapshot(state.session_factory) as snapshot:
@@ -214,6 +250,7 @@ def test_snapshot_is_pinned_to_its_seq(app, dumped, session, client):
     assert client.get("/api/items.csv", headers={"If-None-Match": etag}).status_code == 200
     later = write_dump(state.session_factory, app.instance_path, options=DumpOptions(API))
     assert later.item_count == ACTIVE_TOTAL + 1 and later.seq > before
+    session.close()
 
 
 def test_failed_dump_leaves_nothing(app, dumped, session):
@@ -225,7 +262,8 @@ def test_failed_dump_leaves_nothing(app, dumped, session):
     assert session.scalar(select(func.count()).select_from(Dump)) == count
 
 
-def test_dump_command(app, database_url, tmp_path):
+def test_dump_command(fresh, tmp_path):
+    app, database_url = fresh, fresh.config["QINGDAN_DATABASE_URL"]
     runner = CliRunner()
     args = ["dump", "--instance", str(tmp_path), "--database", database_url]
     result = runner.invoke(main, args)
