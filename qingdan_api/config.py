@@ -34,6 +34,10 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "QINGDAN_COMMENT_RATE_LIMIT": (5, int),
     "QINGDAN_COMMENT_RATE_WINDOW": (3600, int),
     "QINGDAN_SQL_ECHO": (False, _flag),
+    # The public portal (server-rendered pages for citizens); off for headless deployments.
+    "QINGDAN_PORTAL": (True, _flag),
+    "QINGDAN_PORTAL_PREFIX": ("/", str),
+    "QINGDAN_PORTAL_TITLE": ("权力清单和责任清单", str),
 }
 
 

@@ -17,6 +17,7 @@ from .api import (
     downloads,
     editing,
     exports,
+    flowcharts,
     items,
     meta,
     notices,
@@ -43,6 +44,7 @@ BLUEPRINTS = (
     units.blp,
     exports.blp,
     items.blp,
+    flowcharts.blp,
     editing.blp,
     workflow.blp,
     releases.blp,
@@ -112,6 +114,10 @@ class QingdanAPI:
         app.register_blueprint(docs.blp, url_prefix=prefix)
         register_error_handlers(app)
         app.teardown_appcontext(close_session)
+        if app.config["QINGDAN_PORTAL"]:
+            from .portal import init_portal
+
+            init_portal(app, app.config["QINGDAN_PORTAL_PREFIX"])
         if app.config["QINGDAN_SEARCH_CATCH_UP_ON_START"]:
             start_catch_up(indexer)
         return state

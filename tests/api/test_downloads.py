@@ -46,6 +46,7 @@ EXPECTED_FILES = [
     "items.csv",
     "items.csv.zip",
     "withdrawn.ndjson",
+    "flowcharts.zip",
     "datapackage.json",
     "catalog.jsonld",
 ]
