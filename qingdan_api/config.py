@@ -34,6 +34,13 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "QINGDAN_COMMENT_RATE_LIMIT": (5, int),
     "QINGDAN_COMMENT_RATE_WINDOW": (3600, int),
     "QINGDAN_SQL_ECHO": (False, _flag),
+    # Request bodies: at most this many bytes (413), and this many characters per string
+    # (422); see api/bodies.py.
+    "QINGDAN_MAX_BODY_BYTES": (1024 * 1024, int),
+    "QINGDAN_MAX_TEXT_LENGTH": (4000, int),
+    # Reverse proxies in front of the service whose X-Forwarded-For / -Proto / -Host to
+    # trust (werkzeug's ProxyFix); 0 = none, the client is the socket's peer.
+    "QINGDAN_PROXY_COUNT": (0, int),
 }
 
 
