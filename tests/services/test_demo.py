@@ -120,3 +120,23 @@ def test_loader_refuses_an_invalid_code(session):
         BulkLoader(session, ids).add([Publication(mismatched, f.T0)])
     assert error.value.segment == "category"
     session.rollback()
+
+
+def test_change_times_follow_the_feed_order(demo_app):
+    """The feed's seq follows time, so the newest change is the newest publication:
+    Last-Modified, the Atom feed and the catalog were a year stale before."""
+    from sqlalchemy import func, select
+
+    from qingdan_api.models import Change, ItemVersion
+
+    with demo_app.extensions["qingdan"].session_factory() as session:
+        times = list(session.scalars(select(Change.created_at).order_by(Change.seq)))
+        newest = session.scalar(select(func.max(ItemVersion.published_at)))
+    assert times == sorted(times)
+    assert times[-1] == newest
+    client = demo_app.test_client()
+    stamp = newest.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    assert client.get("/api/items.csv").headers["Last-Modified"] == stamp
+    assert f"<updated>{newest.isoformat(timespec='seconds')}" in client.get(
+        "/api/@changes.atom"
+    ).get_data(as_text=True)
