@@ -24,6 +24,7 @@ serve: install
 # The servers the suite runs against: installed and started here, quick when already up.
 services:
 	bash tests/servers/postgresql.sh
+	bash tests/servers/chromium.sh
 
 test: install-test services
 	$(BIN)/pytest -n auto

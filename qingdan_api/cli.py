@@ -70,6 +70,9 @@ def _serve(app, host: str, port: int) -> None:
     dump_missed_release(app)
     prefix = app.config["QINGDAN_URL_PREFIX"]
     click.echo(f"Qingdan serving on http://{host}:{port}{prefix}/  (docs: {prefix}/docs)")
+    if app.config["QINGDAN_PORTAL"]:
+        portal = "/" + app.config["QINGDAN_PORTAL_PREFIX"].strip("/")
+        click.echo(f"Public portal: http://{host}:{port}{portal.rstrip('/')}/")
     server.run()
 
 

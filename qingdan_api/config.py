@@ -43,6 +43,10 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # Reverse proxies in front of the service whose X-Forwarded-For / -Proto / -Host to
     # trust (werkzeug's ProxyFix); 0 = none, the client is the socket's peer.
     "QINGDAN_PROXY_COUNT": (0, int),
+    # The public portal (server-rendered pages for citizens); off for headless deployments.
+    "QINGDAN_PORTAL": (True, _flag),
+    "QINGDAN_PORTAL_PREFIX": ("/", str),
+    "QINGDAN_PORTAL_TITLE": ("权力清单和责任清单", str),
 }
 
 

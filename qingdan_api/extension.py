@@ -19,6 +19,7 @@ from .api import (
     downloads,
     editing,
     exports,
+    flowcharts,
     items,
     meta,
     notices,
@@ -50,6 +51,7 @@ BLUEPRINTS = (
     units.blp,
     exports.blp,
     items.blp,
+    flowcharts.blp,
     editing.blp,
     workflow.blp,
     releases.blp,
@@ -128,6 +130,10 @@ class QingdanAPI:
             count = app.config["QINGDAN_PROXY_COUNT"]
             app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
         app.teardown_appcontext(close_session)
+        if app.config["QINGDAN_PORTAL"]:
+            from .portal import init_portal
+
+            init_portal(app, app.config["QINGDAN_PORTAL_PREFIX"])
         if app.config["QINGDAN_SEARCH_CATCH_UP_ON_START"]:
             start_catch_up(indexer)
         return state

@@ -12,7 +12,13 @@ import gzip
 
 from flask import Response, current_app, request
 
-COMPRESSIBLE = ("application/json", "application/xml", "text/", "application/problem+json")
+COMPRESSIBLE = (
+    "application/json",
+    "application/xml",
+    "text/",
+    "application/problem+json",
+    "image/svg+xml",
+)
 MIN_COMPRESS_BYTES = 512
 
 

@@ -8,7 +8,7 @@ as a real city's adjustments would be.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,12 +16,15 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from ..demo import generate_items, generate_units
-from ..models import Base, ItemVersion, Release, Unit
+from ..models import Base, Item, ItemVersion, Notice, Release, Unit, utcnow
+from .items import IN_REVIEW, ON_NOTICE
 from .loading import BulkLoader, Publication, add_release, add_units
 
 PUBLISHED_STATES = {"published", "withdrawn"}
 FIRST_RELEASE = date(2025, 1, 15)
 LAST_PUBLICATION = date(2026, 10, 31)  # the generator's publication dates end here
+DEMO_NOTICES = 5  # items under review put on public notice, so the portal can take comments
+NOTICE_DAYS = 20
 
 
 def has_content(session: Session) -> bool:
@@ -147,5 +150,39 @@ def load_demo(
             loader.add([], working=newest, state=state)
     loader.finish()
     releases.drop_empty()
+    notices = _open_notices(session, DEMO_NOTICES)
     session.commit()
-    return {"units": len(units), **loader.counts, "releases": len(releases.by_key)}
+    return {
+        "units": len(units),
+        **loader.counts,
+        "releases": len(releases.by_key),
+        "notices": notices,
+    }
+
+
+def _open_notices(session: Session, count: int) -> int:
+    """Put the first `count` items under review on public notice, from now for 20 days.
+
+    The notice runs from the moment of loading (not a fixed date), so the demo always
+    has items open for comment.
+    """
+    now = utcnow()
+    rows = session.execute(
+        select(Item, ItemVersion)
+        .join(ItemVersion, (ItemVersion.item_id == Item.id) & ItemVersion.number.is_(None))
+        .where(Item.state == IN_REVIEW)
+        .order_by(Item.code)
+        .limit(count)
+    ).all()
+    for item, version in rows:
+        item.state = ON_NOTICE
+        session.add(
+            Notice(
+                item_id=item.id,
+                version_id=version.id,
+                starts_at=now,
+                ends_at=now + timedelta(days=NOTICE_DAYS),
+                opened_by="临江市机构编制委员会办公室",
+            )
+        )
+    return len(rows)

@@ -4,6 +4,7 @@ Layout of one dump, `<instance>/dumps/<dump-id>/`:
 
     items.ndjson  items.json  items.xml  items.csv  items.csv.zip   the active items
     withdrawn.ndjson      tombstones of withdrawn (cancelled, transferred, merged) items
+    flowcharts.zip        运行流程图: one SVG per shared process, index.csv maps codes to them
     datapackage.json      Frictionless descriptor of every file above
     catalog.jsonld        DCAT catalog: one dataset, a distribution per file
     manifest.json         id, seq, counts, and every file's size and SHA-256
@@ -37,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from exporters import registry
 from exporters.catalog import build_catalog
 from exporters.datapackage import build_datapackage
-from exporters.files import write_file
+from exporters.files import Digest, write_file
 
 from ..domain.export_schema import record_schema
 from ..models import Dump, Release, utcnow
@@ -45,6 +46,7 @@ from .catalog import ACTIVE, WITHDRAWN, ItemFilters
 from .dump_upkeep import prune, sweep_leftovers, temp_name
 from .errors import NotFound
 from .exports import DEFAULT_PAGE_SIZE, export_query, iter_records
+from .flowcharts import write_common_charts
 from .snapshot import Snapshot, engine_of
 
 log = logging.getLogger(__name__)
@@ -77,6 +79,7 @@ DATA_FILES = (
     DumpFile("items.csv.zip", "csv-zip", title="权力事项全部表格与数据包描述（CSV ZIP）"),
     DumpFile("withdrawn.ndjson", "ndjson", WITHDRAWN, "已取消、转移或整合的事项（NDJSON）"),
 )
+FLOWCHARTS = "flowcharts.zip"
 JSON_MEDIA_TYPES = {DATAPACKAGE: "application/json", CATALOG: "application/ld+json"}
 
 
@@ -116,6 +119,30 @@ def write_data_file(
         "title": spec.title,
     }
     return entry, counter.count
+
+
+def write_flowcharts(snapshot: Snapshot, folder: Path, options: DumpOptions) -> dict[str, Any]:
+    """Write flowcharts.zip (the common chart of every process the active items share)."""
+    query = export_query(snapshot.session, ItemFilters(status=ACTIVE))
+    records = iter_records(snapshot.session, query, options.api_root, options.page_size)
+    path = folder / FLOWCHARTS
+    write_common_charts(records, path)
+    digest = Digest()
+    for _chunk in digest.tap(_chunks(path)):
+        pass
+    return {
+        "name": FLOWCHARTS,
+        "media_type": "application/zip",
+        "size": digest.size,
+        "sha256": digest.sha256,
+        "title": "运行流程图（流程相同的事项共用一张通用流程图，SVG，ZIP）",
+    }
+
+
+def _chunks(path: Path, size: int = 1 << 16) -> Iterator[bytes]:
+    with open(path, "rb") as source:
+        while chunk := source.read(size):
+            yield chunk
 
 
 class _Counter:
@@ -160,6 +187,7 @@ def write_dump(
                 entry, count = write_data_file(snapshot, spec, work, options, meta.package())
                 files.append(entry)
                 counts[spec.status] = count
+            files.append(write_flowcharts(snapshot, work, options))
         files.append(_json_file(work, DATAPACKAGE, meta.datapackage(files)))
         files.append(_json_file(work, CATALOG, meta.catalog(files)))
         dump = Dump(

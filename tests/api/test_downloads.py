@@ -34,6 +34,7 @@ EXPECTED_FILES = [
     "items.csv",
     "items.csv.zip",
     "withdrawn.ndjson",
+    "flowcharts.zip",
     "datapackage.json",
     "catalog.jsonld",
 ]
