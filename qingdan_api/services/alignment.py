@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import AlignmentExplanation, CatalogueEdition, CatalogueEntry, ItemVersion, Unit
@@ -36,6 +37,7 @@ from .catalog import ACTIVE
 from .catalogue_queries import current_edition
 from .errors import InvalidArgument, NotFound
 from .importing import unit_level
+from .overview import publication_marker
 from .unit_lookup import find_unit
 
 KINDS = {
@@ -311,9 +313,43 @@ def _attach_explanations(session: Session, findings: list[Finding]) -> None:
             }
 
 
+_COUNTS: OrderedDict[tuple, int] = OrderedDict()
+_COUNTS_KEPT = 4096
+_COUNTS_LOCK = threading.Lock()
+
+
+def _alignment_marker(session: Session) -> tuple:
+    """Changes whenever a unit's report may have changed: publications, units, catalogue
+    editions and entries, explanations given or taken back. Index reads only."""
+    row = session.execute(
+        select(
+            select(func.max(CatalogueEdition.id)).scalar_subquery(),
+            select(func.count(CatalogueEntry.id)).scalar_subquery(),
+            select(func.max(CatalogueEntry.id)).scalar_subquery(),
+            select(func.count(AlignmentExplanation.finding_id)).scalar_subquery(),
+            select(func.max(AlignmentExplanation.explained_at)).scalar_subquery(),
+        )
+    ).one()
+    return (*publication_marker(session), *row)
+
+
 def unexplained_count(session: Session, credit_code: str) -> int:
-    """How many findings about one unit no reviewer has explained (0 without a catalogue)."""
-    return compute(session, unit=credit_code).summary()["unexplained"]
+    """How many findings about one unit no reviewer has explained (0 without a catalogue).
+
+    A unit's report costs seconds at 100k items (bench/alignment_bench.py) and is asked for
+    on every GET of the unit, so each count is kept until `_alignment_marker` moves.
+    """
+    key = (_alignment_marker(session), credit_code)
+    with _COUNTS_LOCK:
+        if key in _COUNTS:
+            _COUNTS.move_to_end(key)
+            return _COUNTS[key]
+    count = compute(session, unit=credit_code).summary()["unexplained"]
+    with _COUNTS_LOCK:
+        _COUNTS[key] = count
+        while len(_COUNTS) > _COUNTS_KEPT:
+            _COUNTS.popitem(last=False)
+    return count
 
 
 def explain(session: Session, principal: Principal | None, fid: str, reason: str) -> Finding:

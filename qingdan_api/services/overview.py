@@ -141,7 +141,7 @@ _HOMES_KEPT = 8
 _LOCK = threading.Lock()
 
 
-def _marker(session: Session) -> tuple[Any, ...]:
+def publication_marker(session: Session) -> tuple[Any, ...]:
     """Changes whenever anything a home page shows may have changed.
 
     Publication, withdrawal and every release write change rows; versions only grow; unit
@@ -163,9 +163,9 @@ def home(session: Session, *, units_shown: int = 500, releases_shown: int = 5) -
     """Units with their counts per category, totals and the latest releases.
 
     Counting a large list costs tens of milliseconds on every request, yet the answer only
-    changes with a publication: it is kept per database until `_marker` moves.
+    changes with a publication: it is kept per database until `publication_marker` moves.
     """
-    key = (_marker(session), units_shown, releases_shown)
+    key = (publication_marker(session), units_shown, releases_shown)
     with _LOCK:
         if key in _HOMES:
             _HOMES.move_to_end(key)
