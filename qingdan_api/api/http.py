@@ -1,4 +1,8 @@
-"""HTTP caching, compression and CORS for every read the extension serves."""
+"""HTTP caching, compression and CORS for every read the extension serves.
+
+Streamed responses (a generator body: the exports) are never measured, hashed or
+buffered here: their ETag comes from the view, their gzip is a stream (api/streaming.py).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,11 @@ import gzip
 
 from flask import Response, current_app, request
 
+from . import streaming
+
 COMPRESSIBLE = (
     "application/json",
+    "application/x-ndjson",
     "application/xml",
     "text/",
     "application/problem+json",
@@ -23,10 +30,13 @@ def finalize_response(response: Response) -> Response:
         response.headers.setdefault(
             "Cache-Control", f"public, max-age={current_app.config['QINGDAN_CACHE_MAX_AGE']}"
         )
-        if not response.is_streamed and not response.get_etag()[0]:
-            # Weak: the same tag stands for the gzip and the identity encodings.
-            response.add_etag(weak=True)
-        response.make_conditional(request)
+        if response.is_streamed:
+            streaming.prepare(response)  # its own ETag or none; never a hash of the body
+        else:
+            if not response.get_etag()[0]:
+                # Weak: the same tag stands for the gzip and the identity encodings.
+                response.add_etag(weak=True)
+            response.make_conditional(request)
     elif request.method in ("GET", "HEAD") and response.status_code >= 400:
         response.headers.setdefault("Cache-Control", "no-store")
     return _gzip(response)
@@ -36,14 +46,17 @@ def _gzip(response: Response) -> Response:
     if (
         response.status_code < 200
         or response.status_code in (204, 304)
-        or response.is_streamed
-        or response.direct_passthrough
+        or response.direct_passthrough  # send_file: a file, with its Content-Length
         or "Content-Encoding" in response.headers
-        or "gzip" not in request.headers.get("Accept-Encoding", "")
         or not (response.mimetype or "").startswith(COMPRESSIBLE)
     ):
         return response
     response.vary.add("Accept-Encoding")
+    if "gzip" not in request.headers.get("Accept-Encoding", ""):
+        return response
+    if response.is_streamed:
+        streaming.gzip_response(response)
+        return response
     body = response.get_data()
     if len(body) < MIN_COMPRESS_BYTES:
         return response
