@@ -25,6 +25,7 @@ from .imports import XLSX, ImportReportSchema, _read, _upload
 from .links import absolute, item_url, unit_url
 from .paging import page_size
 from .session import db_session
+from .streaming import coalesce
 
 blp = Blueprint(
     "qingdan_catalogue",
@@ -200,11 +201,11 @@ class EntriesExport(MethodView):
         # Read while sent, so with the request's session: the context outlives the view.
         rows = stream_with_context(_entry_rows(filters))
         if ext == "json":
-            return Response(_json_stream(rows), mimetype="application/json")
+            return Response(coalesce(_json_stream(rows)), mimetype="application/json")
         names = list(HEADERS)
         header = [HEADERS[n] for n in names] if args["labels"] == "zh" else names
         return Response(
-            _csv_stream(header, names, rows, args["bom"]),
+            coalesce(_csv_stream(header, names, rows, args["bom"])),
             mimetype="text/csv",
             headers={"Content-Disposition": "attachment; filename=catalogue.csv"},
         )
