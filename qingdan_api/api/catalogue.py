@@ -25,7 +25,7 @@ from .imports import XLSX, ImportReportSchema, _read, _upload
 from .links import absolute, item_url, unit_url
 from .paging import page_size
 from .session import db_session
-from .streaming import coalesce
+from .streaming import STREAMED, coalesce
 
 blp = Blueprint(
     "qingdan_catalogue",
@@ -194,6 +194,7 @@ def _entry_rows(filters) -> Iterator[dict]:
 class EntriesExport(MethodView):
     @blp.arguments(EntryExportQuery, location="query", error_status_code=400, unknown=RAISE)
     @blp.response(200, content_type="text/csv")
+    @blp.doc(**STREAMED)
     def get(self, args, ext: str):
         """The whole (filtered) edition as CSV or a JSON array, streamed."""
         filters = _filters(args)

@@ -30,6 +30,9 @@ from flask import Response, request
 # zlib level 6, as gzip.compress's default trade-off; wbits 16 + 15 = a gzip container.
 GZIP_LEVEL = 6
 GZIP_WBITS = 16 + zlib.MAX_WBITS
+# The OpenAPI extension on every operation whose 200 is streamed: `@blp.doc(**STREAMED)`.
+# tests/api/test_streaming.py holds every route of the URL map to it, both ways.
+STREAMED = {"x-streamed": True}
 # Fewer, larger writes than one per record; small enough to keep memory flat.
 CHUNK_BYTES = 64 * 1024
 
