@@ -49,12 +49,12 @@ def copy_instance(source: Path, workdir: Path) -> Path:
     return target
 
 
-def start_server(instance: Path, port: int) -> subprocess.Popen:
+def start_server(instance: Path, port: int, qingdan: Path = QINGDAN) -> subprocess.Popen:
     env = {**os.environ, "QINGDAN_INSTANCE": str(instance)}
     for name in ("QINGDAN_DATABASE_URL",):
         env.pop(name, None)  # the copied SQLite file, nothing else
     process = subprocess.Popen(
-        [str(QINGDAN), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [str(qingdan), "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -160,6 +160,9 @@ def main() -> None:
     parser.add_argument("--per-format", action="store_true", help="each format by all clients")
     parser.add_argument("--gzip", action="store_true", help="clients accept gzip")
     parser.add_argument("--keep", action="store_true", help="keep the copied instance")
+    parser.add_argument(
+        "--qingdan", type=Path, default=QINGDAN, help="the qingdan command (another checkout)"
+    )
     args = parser.parse_args()
     formats = args.formats.split(",")
     if args.per_format:
@@ -173,7 +176,7 @@ def main() -> None:
     copied = time.perf_counter() - copied
     port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
-    process = start_server(instance, port)
+    process = start_server(instance, port, args.qingdan)
     sampler = RssSampler(process.pid)
     try:
         items = httpx.get(f"{base}/api/items?limit=1", timeout=120).json()["items_total"]
@@ -202,6 +205,7 @@ def main() -> None:
         "source": str(args.source),
         "published_items": items,
         "server": "qingdan serve (waitress, as the README says)",
+        "qingdan": str(args.qingdan),
         "mode": "per-format" if args.per_format else "mixed",
         "gzip": args.gzip,
         "copy_seconds": round(copied, 1),
