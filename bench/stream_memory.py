@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -37,6 +38,7 @@ RESULTS = Path(__file__).parent / "results" / "stream_memory.jsonl"
 QINGDAN = Path(sys.executable).with_name("qingdan")
 TARGET_RSS_MB = 300
 SAMPLE_SECONDS = 0.2
+PROGRESS_SECONDS = 30
 READ_BYTES = 1 << 20
 # Beside the README's defaults, nothing runs in the server's background: a copy of a demo
 # instance may have a search index behind its change feed (the lag is recorded) and a
@@ -112,7 +114,9 @@ def download(url: str, result: dict, gzip: bool) -> None:
         for chunk in response.iter_raw(READ_BYTES):
             if first is None:
                 first = time.perf_counter() - started
+                result["ttfb_ms"] = round(first * 1000, 1)
             size += len(chunk)
+            result["bytes"] = size
     seconds = time.perf_counter() - started
     result.update(
         ttfb_ms=round((first or seconds) * 1000, 1),
@@ -122,18 +126,30 @@ def download(url: str, result: dict, gzip: bool) -> None:
     )
 
 
-def run_clients(base: str, formats: list[str], gzip: bool) -> list[dict]:
-    """One thread per entry of `formats`, all started together; their results."""
-    results = [{"format": ext} for ext in formats]
+def run_clients(
+    base: str, formats: list[str], gzip: bool, sampler: RssSampler, results: list[dict]
+) -> None:
+    """One thread per entry of `formats`, all started together; appends to `results`.
+
+    Prints a progress line every PROGRESS_SECONDS (RSS now and so far, MB per client).
+    """
+    round_results = [{"format": ext, "bytes": 0} for ext in formats]
+    results += round_results
     threads = [
-        threading.Thread(target=download, args=(f"{base}/api/items.{ext}", result, gzip))
-        for ext, result in zip(formats, results, strict=True)
+        threading.Thread(
+            target=download, args=(f"{base}/api/items.{ext}", result, gzip), daemon=True
+        )
+        for ext, result in zip(formats, round_results, strict=True)
     ]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    while any(thread.is_alive() for thread in threads):
+        deadline = time.monotonic() + PROGRESS_SECONDS
+        while time.monotonic() < deadline and any(t.is_alive() for t in threads):
+            time.sleep(0.5)
+        rss = [mb for _, mb in sampler.samples] or [0.0]
+        done = ", ".join(f"{r['format']} {r['bytes'] / 1e6:.0f} MB" for r in round_results)
+        print(f"  RSS {rss[-1]:.0f} MB (max {max(rss):.0f}); {done}", flush=True)
 
 
 def time_heads(base: str, formats: list[str]) -> dict[str, dict]:
@@ -157,7 +173,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _interrupt)  # `timeout` stops it: record what was measured
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--source", required=True, type=Path, help="instance folder to copy")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
@@ -192,10 +213,15 @@ def main() -> None:
         time.sleep(1)
         rss_idle = sampler.rss_mb()
         heads = time_heads(base, formats)
-        clients = []
+        clients: list[dict] = []
         started = time.perf_counter()
-        for round_formats in rounds:
-            clients += run_clients(base, round_formats, args.gzip)
+        complete = False
+        try:
+            for round_formats in rounds:
+                run_clients(base, round_formats, args.gzip, sampler, clients)
+            complete = True
+        except KeyboardInterrupt:  # stopped early: the figures so far are still recorded
+            print("interrupted: recording the figures so far", flush=True)
         elapsed = time.perf_counter() - started
     finally:
         sampler.stopped.set()
@@ -217,6 +243,7 @@ def main() -> None:
         "settings": SETTINGS,
         "search_lag_at_start": search_lag,
         "mode": "per-format" if args.per_format else "mixed",
+        "complete": complete,
         "gzip": args.gzip,
         "copy_seconds": round(copied, 1),
         "seconds": round(elapsed, 1),
@@ -246,8 +273,9 @@ def main() -> None:
     print(f"{'format':8} {'status':>6} {'TTFB ms':>9} {'MB':>9} {'s':>8} {'MB/s':>7}  length")
     for c in clients:
         print(
-            f"{c['format']:8} {c['status']:>6} {c['ttfb_ms']:>9} {c['bytes'] / 1e6:>9.1f} "
-            f"{c['seconds']:>8} {c['mb_s']:>7}  {c['content_length'] or c['transfer_encoding']}"
+            f"{c['format']:8} {c.get('status', '-'):>6} {c.get('ttfb_ms', '-'):>9} "
+            f"{c['bytes'] / 1e6:>9.1f} {c.get('seconds', '-'):>8} {c.get('mb_s', '-'):>7}  "
+            f"{c.get('content_length') or c.get('transfer_encoding')}"
         )
     print("HEAD ms:", {ext: h["ms"] for ext, h in heads.items()})
 
