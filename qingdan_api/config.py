@@ -38,6 +38,13 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "QINGDAN_PORTAL": (True, _flag),
     "QINGDAN_PORTAL_PREFIX": ("/", str),
     "QINGDAN_PORTAL_TITLE": ("权力清单和责任清单", str),
+    # Request bodies: at most this many bytes (413), and this many characters per string
+    # (422); see api/bodies.py.
+    "QINGDAN_MAX_BODY_BYTES": (1024 * 1024, int),
+    "QINGDAN_MAX_TEXT_LENGTH": (4000, int),
+    # Reverse proxies in front of the service whose X-Forwarded-For / -Proto / -Host to
+    # trust (werkzeug's ProxyFix); 0 = none, the client is the socket's peer.
+    "QINGDAN_PROXY_COUNT": (0, int),
 }
 
 

@@ -20,6 +20,7 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import is_resource_modified
 
 from exporters import registry
@@ -31,6 +32,7 @@ from ..services import catalog
 from ..services import exports as service
 from ..services.errors import InvalidArgument
 from ..services.snapshot import Snapshot
+from .http import accepts_gzip
 from .items import filters_from
 from .links import absolute
 from .schemas import ItemFilterQuery, ItemQuery, PagingQuery
@@ -185,8 +187,12 @@ def stream(
         modified = snapshot.position.changed_at
         if not is_resource_modified(request.environ, etag=f'W/"{etag}"', last_modified=modified):
             snapshot.close()
-            response = Response(status=304)
+            # The headers the 200 would carry (Cache-Control comes from api/http.py).
+            response = Response(status=304, content_type=fmt.content_type)
             response.set_etag(etag, weak=True)
+            if modified is not None:
+                response.last_modified = modified
+            response.vary.add("Accept-Encoding")
             return response
         api_root = absolute("qingdan_meta.root").rstrip("/")
         page_size = current_app.config["QINGDAN_EXPORT_PAGE_SIZE"]
@@ -198,7 +204,7 @@ def stream(
     except BaseException:
         snapshot.close()
         raise
-    gzip = fmt.text and request.accept_encodings["gzip"] > 0
+    gzip = fmt.text and accepts_gzip()
     body = _gzipped(chunks) if gzip else _coalesced(chunks)
     response = Response(_closing(body, snapshot), content_type=fmt.content_type)
     response.call_on_close(snapshot.close)  # also when the body is never read (HEAD, abort)
@@ -277,12 +283,15 @@ def negotiate_listing() -> Response | None:
     """before_request of the items blueprint: `/items` with an export type in Accept.
 
     Browsers send `text/html, application/xml;q=0.9, */*;q=0.8`, which would pick XML;
-    a request that names text/html keeps the JSON listing.
+    a request that accepts text/html (q > 0) keeps the JSON listing. Media type
+    parameters (`text/csv; charset=utf-8`) do not stop a match: every export is UTF-8.
     """
     if request.endpoint != "qingdan_items.list_items" or request.method not in ("GET", "HEAD"):
         return None
-    accept = request.accept_mimetypes
-    if not accept or any(value == "text/html" for value, _ in accept):
+    accept = MIMEAccept(
+        [(value.split(";", 1)[0].strip(), quality) for value, quality in request.accept_mimetypes]
+    )
+    if not accept or any(value == "text/html" and quality > 0 for value, quality in accept):
         return None
     best = accept.best_match(NEGOTIABLE)
     if best in (None, "application/json"):
