@@ -99,12 +99,15 @@ UnitExportQuery = ExportOptions.from_dict(
 
 def _doc(what: str) -> dict:
     binary = {"schema": {"type": "string", "format": "binary"}}
+    # The JSON export is one array of item records; the other formats are opaque here.
+    records = {"schema": {"type": "array", "items": {"type": "object"}}}
     return {
         "responses": {
             "200": {
                 "description": f"{what}, streamed; gzip with Accept-Encoding: gzip",
                 "content": {
-                    registry.get(name).content_type: binary for name in EXTENSIONS.values()
+                    registry.get(name).content_type: records if name == "json" else binary
+                    for name in EXTENSIONS.values()
                 },
                 "headers": {
                     "ETag": {"schema": {"type": "string"}},
