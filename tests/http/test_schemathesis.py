@@ -15,7 +15,6 @@ import os
 from collections import Counter
 from pathlib import Path
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
@@ -28,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
-EXAMPLES_PER_OPERATION = int(os.environ.get("QINGDAN_SCHEMATHESIS_EXAMPLES", "20"))
+EXAMPLES_PER_OPERATION = int(os.environ.get("QINGDAN_SCHEMATHESIS_EXAMPLES", "40"))
 # Server errors and conformance of every response to the document. Not positive data
 # acceptance: much of what the document allows is refused for reasons it cannot state
 # (an unknown unit, a malformed cursor, a vocabulary value), with a documented 4xx.
