@@ -6,6 +6,7 @@ import time
 
 import click
 
+from . import __version__
 from .app import create_app
 
 
@@ -27,6 +28,7 @@ database_option = click.option(
 
 
 @click.group()
+@click.version_option(__version__, "--version", prog_name="qingdan")
 def main() -> None:
     """Qingdan: open data for power lists and responsibility lists (权力清单、责任清单)."""
 
@@ -54,14 +56,24 @@ def _first_dump(app, host: str, port: int) -> None:
 
 
 def _serve(app, host: str, port: int) -> None:
-    from waitress import serve
+    from waitress import create_server
 
+    from .api.releases import dump_missed_release
+
+    try:
+        server = create_server(app, host=host, port=port, threads=8, ident="qingdan")
+    except OSError as exc:  # the port is taken, or the address is not this host's
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+            "is another server running there? choose another with --port"
+        ) from None
+    dump_missed_release(app)
     prefix = app.config["QINGDAN_URL_PREFIX"]
     click.echo(f"Qingdan serving on http://{host}:{port}{prefix}/  (docs: {prefix}/docs)")
     if app.config["QINGDAN_PORTAL"]:
         portal = "/" + app.config["QINGDAN_PORTAL_PREFIX"].strip("/")
         click.echo(f"Public portal: http://{host}:{port}{portal.rstrip('/')}/")
-    serve(app, host=host, port=port, threads=8, ident="qingdan")
+    server.run()
 
 
 @main.command()

@@ -28,6 +28,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "QINGDAN_PUBLIC_URL": ("http://localhost:8000", str),
     # Write a complete dump in the background after every published release.
     "QINGDAN_DUMP_ON_RELEASE": (True, _flag),
+    # Dumps kept in the instance folder: older ones are deleted after each new dump (0 = all).
+    "QINGDAN_DUMPS_KEPT": (10, int),
     "QINGDAN_CACHE_MAX_AGE": (60, int),
     "QINGDAN_CORS_ORIGINS": ("*", str),
     # Comments on items on public notice: at most LIMIT per client address per WINDOW seconds.

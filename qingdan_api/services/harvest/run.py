@@ -104,7 +104,17 @@ def harvest(
     client: SourceClient | None = None,
 ) -> HarvestResult:
     """Bring the mirror of one source up to its current last_seq and verify it."""
-    client = client or SourceClient(base_url)
+    if client is None:  # ours to close
+        with SourceClient(base_url) as own:
+            return harvest(
+                session_factory,
+                base_url,
+                name=name,
+                region=region,
+                page_size=page_size,
+                progress=progress,
+                client=own,
+            )
     with session_factory() as session:
         source = ensure_source(session, base_url, name, region)
         result = HarvestResult(source.id, source.name, source.base_url, source.last_seq)
