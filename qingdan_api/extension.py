@@ -9,6 +9,7 @@ from flask_smorest import Api
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import __version__
 from .api import (
@@ -34,7 +35,12 @@ from .api.bodies import check_request
 from .api.errors import register_error_handlers
 from .api.http import cors_under, finalize_response
 from .api.session import close_session
-from .api.smorest import ErrorResponsesPlugin, QingdanApi, register_error_responses
+from .api.smorest import (
+    ErrorResponsesPlugin,
+    QingdanApi,
+    integer_path_schema,
+    register_error_responses,
+)
 from .config import database_url, from_environ
 from .db import make_engine, make_session_factory, writer_engine
 from .search.hooks import install_after_commit, start_catch_up
@@ -102,6 +108,7 @@ class QingdanAPI:
             spec_kwargs={"info": _info(), "extra_plugins": [ErrorResponsesPlugin()]},
         )
         register_error_responses(api.spec)
+        api.register_converter(IntegerConverter, integer_path_schema)
         api.spec.components.security_scheme(
             "bearer", {"type": "http", "scheme": "bearer", "description": "qingdan token create"}
         )

@@ -66,6 +66,7 @@ class NoticeResource(MethodView):
 class Comments(MethodView):
     @blp.arguments(CommentWriteSchema)
     @blp.response(201, CommentReceiptSchema)
+    @blp.alt_response(429, response="RateLimited")
     def post(self, data, code: str):
         """Comment on an item on notice (anyone; length- and rate-limited; seen by reviewers)."""
         config = current_app.config

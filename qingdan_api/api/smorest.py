@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from apispec import BasePlugin
 from flask_smorest import Api
+from flask_smorest.spec.plugins import integerconverter2paramschema
 from marshmallow import Schema, fields
+from werkzeug.routing import IntegerConverter
+
+from .bodies import MAX_INTEGER
 
 
 class ErrorSchema(Schema):
@@ -27,6 +31,9 @@ class ErrorSchema(Schema):
     )
     withdrawal = fields.Dict(
         metadata={"description": "410 only: how and when the item was withdrawn"}
+    )
+    current_revision = fields.Integer(
+        metadata={"description": "412 only: the item's revision now (its ETag is that number)"}
     )
 
 
@@ -55,20 +62,31 @@ class QingdanApi(Api):
 # Statuses that the request checks (api/bodies.py) and the write preconditions send, as
 # reusable responses in the OpenAPI document.
 ERROR_RESPONSES = {
-    "400": ("BAD_JSON", "the body is not JSON, or is nested too deep"),
-    "404": ("NOT_FOUND", "no such resource (or not public)"),
-    "412": ("PRECONDITION_FAILED", "If-Match names a revision that is no longer current"),
-    "413": ("CONTENT_TOO_LARGE", "the body is larger than QINGDAN_MAX_BODY_BYTES"),
-    "415": ("UNSUPPORTED_MEDIA_TYPE", "the body is not declared application/json"),
-    "428": ("PRECONDITION_REQUIRED", "the write needs If-Match with the item's ETag"),
-    "429": ("TOO_MANY_REQUESTS", "rate limited; Retry-After says how many seconds to wait"),
+    "400": ("BadBody", "the body is not JSON, or is nested too deep"),
+    "404": ("NotFound", "no such resource (or not public)"),
+    "412": ("PreconditionFailed", "If-Match names a revision that is no longer current"),
+    "413": ("ContentTooLarge", "the body is larger than QINGDAN_MAX_BODY_BYTES"),
+    "415": ("UnsupportedMediaType", "the body is not declared application/json"),
+    "428": ("PreconditionRequired", "the write needs If-Match with the item's ETag"),
+    "429": ("RateLimited", "rate limited; Retry-After says how many seconds to wait"),
 }
+
+
+def integer_path_schema(converter: IntegerConverter) -> dict:
+    """An `<int:…>` path parameter as documented: unsigned, at most a 32-bit column's
+    maximum (api/bodies.py answers 404 beyond it)."""
+    schema = integerconverter2paramschema(converter)
+    schema.setdefault("maximum", MAX_INTEGER)
+    return schema
 
 
 def register_error_responses(spec) -> None:
     """Add the responses of ERROR_RESPONSES to the spec's components (Error bodies)."""
     for status, (name, description) in ERROR_RESPONSES.items():
-        response = {"description": description, "schema": ErrorSchema}
+        response = {
+            "description": description,
+            "content": {"application/json": {"schema": ErrorSchema}},
+        }
         if status == "429":
             response["headers"] = {
                 "Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}
