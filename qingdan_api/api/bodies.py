@@ -7,7 +7,7 @@ reads it, `check_request` makes sure that
 - it is at most `QINGDAN_MAX_BODY_BYTES` long, else 413 (werkzeug's limit, which also
   stops chunked bodies);
 - it is UTF-8 JSON without `NaN`/`Infinity` (RFC 8259 has none) nested at most
-  `MAX_DEPTH` deep, else 400;
+  `MAX_DEPTH` deep, else 400; and a JSON object, else 422;
 - every string in it (keys too) is text the databases and XML can hold: no lone
   surrogates, no NUL, no control characters other than tab, LF and CR, and at most
   `QINGDAN_MAX_TEXT_LENGTH` characters; every integer fits a 32-bit column
@@ -73,6 +73,9 @@ def _check_body() -> None:
         abort(400, message=f"the body is nested more than {MAX_DEPTH} levels deep")
     except ValueError as exc:  # JSONDecodeError, and the constants refused above
         abort(400, message=f"the body is not valid JSON: {exc}")
+    if not isinstance(document, dict):  # every write takes an object (null is not `{}`)
+        kind = "null" if document is None else type(document).__name__
+        abort(422, message=f"the body must be a JSON object, not {kind}", errors={"json": [kind]})
     errors = problems(document, current_app.config["QINGDAN_MAX_TEXT_LENGTH"])
     if errors:
         fields = ", ".join(list(errors)[:5])

@@ -121,6 +121,14 @@ def test_malformed_json_is_400(client, world, method, path, data):
 
 
 @pytest.mark.parametrize(("method", "path"), WRITES)
+@pytest.mark.parametrize("data", ["null", "[]", '"text"', "1", "true"])
+def test_a_body_that_is_not_an_object_is_422(client, world, method, path, data):
+    response = _post(client, method, path, world, data)
+    body = assert_envelope(response, 422)
+    assert "JSON object" in body["message"]
+
+
+@pytest.mark.parametrize(("method", "path"), WRITES)
 def test_a_body_beyond_the_limit_is_413(app, client, world, method, path):
     limit = app.config["QINGDAN_MAX_BODY_BYTES"]
     data = json.dumps({"x": ["a" * 1000] * (limit // 1000 + 1)})
