@@ -23,9 +23,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from ... import __version__
-
-USER_AGENT = f"qingdan-harvester/{__version__}"
+USER_AGENT = "qingdan-harvester/1"
 
 
 class HarvestError(Exception):
