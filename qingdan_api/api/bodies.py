@@ -1,7 +1,9 @@
 """What a request may carry before any view sees it: JSON bodies and path parameters.
 
-Every POST, PUT and PATCH of the API takes a JSON object. Before the view (and webargs)
-reads it, `check_request` makes sure that
+Every POST, PUT and PATCH of the API takes a JSON object, except the file uploads marked
+with `accepts_upload`, which take `multipart/form-data` (else 415; their views bound the
+file's size themselves). Before the view (and webargs) reads a JSON body, `check_request`
+makes sure that
 
 - it is declared JSON (`application/json` or `*/*+json`), else 415;
 - it is at most `QINGDAN_MAX_BODY_BYTES` long, else 413 (werkzeug's limit, which also
@@ -24,10 +26,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request
-from flask_smorest import abort
+from flask_smorest import Blueprint, abort
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_DEPTH = 32
@@ -36,6 +39,36 @@ MAX_INTEGER = 2**31 - 1
 # Characters neither XML 1.0 nor PostgreSQL text can hold: C0 controls but tab, LF and CR
 # (NUL among them), DEL and C1 controls, lone surrogates, and the non-characters FFFE/FFFF.
 UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+UPLOAD_MEDIA_TYPE = "multipart/form-data"
+
+
+def accepts_upload(blp: Blueprint, description: str) -> Callable:
+    """Decorator for a view method that takes a file upload instead of a JSON body.
+
+    Documents the request body as `multipart/form-data` with one required binary part
+    `file` (OpenAPI 3.1 `contentMediaType`), and marks the method so that `check_request`
+    wants multipart (415 otherwise) and leaves the JSON checks out.
+    """
+    body = {
+        "required": True,
+        "description": description,
+        "content": {
+            UPLOAD_MEDIA_TYPE: {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+
+    def decorate(method: Callable) -> Callable:
+        method = blp.doc(requestBody=body)(method)
+        method.accepts_upload = True
+        return method
+
+    return decorate
 
 
 def check_request() -> None:
@@ -45,8 +78,23 @@ def check_request() -> None:
     404, 413, 415, 400 or 422 as described in the module docstring.
     """
     _check_path()
-    if request.method in WRITE_METHODS and request.url_rule is not None:
-        _check_body()
+    if request.method not in WRITE_METHODS or request.url_rule is None:
+        return
+    if _is_upload():
+        if request.mimetype != UPLOAD_MEDIA_TYPE:
+            declared = request.mimetype or "no Content-Type"
+            abort(
+                415, message=f"send the file as {UPLOAD_MEDIA_TYPE} (part `file`), not {declared}"
+            )
+        return
+    _check_body()
+
+
+def _is_upload() -> bool:
+    view = current_app.view_functions.get(request.endpoint)
+    view_class = getattr(view, "view_class", None)
+    method = getattr(view_class, request.method.lower(), None) if view_class else view
+    return bool(getattr(method, "accepts_upload", False))
 
 
 def _check_path() -> None:

@@ -1,7 +1,8 @@
 """A small world for the request sweeps: every kind of resource exists once, per backend.
 
 `world` loads a unit, a published item, a withdrawn one, a draft, an item on public
-notice and a release, and returns the value each path parameter of the API takes, so
+notice, a release and a catalogue edition (so that the alignment has findings), and
+returns the value each path parameter of the API takes, so
 that a sweep can fill any URL rule or OpenAPI path without knowing the endpoint.
 """
 
@@ -13,6 +14,7 @@ import pytest
 
 from qingdan_api.services.auth import create_token
 from tests import factories as f
+from tests.imports.conftest import csv_bytes, upload
 
 UNIT = f.unit_data(31, name="临江市卫生健康委员会")
 PUBLISHED = f.record(UNIT, 1, name="医疗机构执业许可")
@@ -65,6 +67,25 @@ def world(app) -> dict:
         headers={**tokens["reviewer"], "If-Match": etag},
     )
     assert moved.status_code == 200, moved.get_json()
+    basic_code = PUBLISHED["code"][19:31]
+    catalogue = [
+        {"基本编码": basic_code, "事项名称": "医疗机构执业许可", "事项类型": "01", "行使层级": "3"},
+        # Not implemented by the city: an omission finding, for {finding_id}.
+        {
+            "基本编码": basic_code[:6] + "999000",
+            "事项名称": "未实施的事项",
+            "事项类型": "01",
+            "行使层级": "3,4",
+        },
+    ]
+    imported = upload(
+        client,
+        "/api/@catalogue/@imports?source=省政务服务数据管理局&edition_date=2026-03-01",
+        csv_bytes(catalogue),
+        tokens["admin"],
+    )
+    assert imported.status_code == 200, imported.get_json()["problems"]
+    findings = client.get("/api/@alignment", headers=tokens["admin"]).get_json()["findings"]
     return {
         "tokens": tokens,
         "code": PUBLISHED["code"],
@@ -80,6 +101,8 @@ def world(app) -> dict:
         "dump_id": "latest",
         "source_id": 1,
         "filename": "swagger-ui.css",
+        "basic_code": basic_code,
+        "finding_id": findings[0]["id"],
     }
 
 

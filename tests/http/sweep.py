@@ -17,17 +17,36 @@ DOCUMENT = json.loads(
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
-def operations(*, body: bool | None = None) -> list[tuple[str, str]]:
-    """(METHOD, path template) of every documented operation; `body` filters on a JSON body."""
+def operations(*, body: bool | None = None, upload: bool = False) -> list[tuple[str, str]]:
+    """(METHOD, path template) of every documented operation.
+
+    `body` filters on a JSON request body; `upload=True` keeps only the file uploads
+    (a `multipart/form-data` request body).
+    """
     found = []
     for path, item in DOCUMENT["paths"].items():
         for method in METHODS:
             operation = item.get(method)
             if operation is None:
                 continue
-            if body is None or body == ("requestBody" in operation):
+            media = operation.get("requestBody", {}).get("content", {})
+            if upload:
+                if "multipart/form-data" in media:
+                    found.append((method.upper(), path))
+            elif body is None or body == ("application/json" in media):
                 found.append((method.upper(), path))
     return found
+
+
+def parameter_enum(path: str, name: str) -> list | None:
+    for operation in DOCUMENT["paths"].get(path, {}).values():
+        for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+            if parameter.get("name") == name and parameter.get("in") == "path":
+                return parameter.get("schema", {}).get("enum")
+    for parameter in DOCUMENT["paths"].get(path, {}).get("parameters", []):
+        if parameter.get("name") == name:
+            return parameter.get("schema", {}).get("enum")
+    return None
 
 
 def request_properties(method: str, path: str) -> list[str]:
@@ -46,6 +65,9 @@ def fill(path: str, world: dict, write: bool = False) -> str:
         name = match.group(1)
         if name == "code" and write:
             return world["draft_code"]
+        allowed = parameter_enum(path, name)
+        if allowed and world[name] not in allowed:  # e.g. {ext}: json here, csv|xlsx there
+            return str(allowed[0])
         return str(world[name])
 
     return re.sub(r"{(\w+)}", value, path)

@@ -18,6 +18,7 @@ from .sweep import fill, operations, request_properties, rules
 pytestmark = pytest.mark.usefixtures("world")
 
 WRITES = operations(body=True)
+UPLOADS = operations(upload=True)
 # Text that storage or XML cannot hold, as it arrives inside JSON (escaped).
 UNSTORABLE = {
     "lone surrogate": r"\ud800",
@@ -42,13 +43,36 @@ def _post(client, method, path, world, data, content_type="application/json", he
 
 
 def test_every_write_rule_is_documented_with_a_body(app):
-    """The sweeps read the OpenAPI document; this keeps it complete for writes."""
-    documented = {(m, p) for m, p in WRITES}
+    """The sweeps read the OpenAPI document; this keeps it complete for writes.
+
+    Every POST, PUT and PATCH takes a JSON body or is a file upload (multipart); a
+    DELETE takes none.
+    """
+    documented = {(m, p) for m, p in WRITES + UPLOADS}
     for rule in rules(app):
         path = rule.rule
-        for method in rule.methods & {"POST", "PUT", "PATCH", "DELETE"}:
-            template = path.replace("<string:", "{").replace("<int:", "{").replace(">", "}")
+        template = path.replace("<string:", "{").replace("<int:", "{").replace(">", "}")
+        for method in rule.methods & {"POST", "PUT", "PATCH"}:
             assert (method, template) in documented, (method, template)
+        if "DELETE" in rule.methods:
+            assert ("DELETE", template) not in documented, template
+
+
+@pytest.mark.parametrize(("method", "path"), UPLOADS)
+@pytest.mark.parametrize("content_type", ["application/json", "text/csv", None])
+def test_an_upload_not_sent_as_multipart_is_415(client, world, method, path, content_type):
+    response = _post(client, method, path, world, "{}", content_type=content_type)
+    body = assert_envelope(response, 415)
+    assert "multipart/form-data" in body["message"]
+
+
+@pytest.mark.parametrize(("method", "path"), UPLOADS)
+def test_an_upload_without_its_file_part_is_422(client, world, method, path):
+    response = _post(
+        client, method, path, world, {"other": "x"}, content_type="multipart/form-data"
+    )
+    body = assert_envelope(response, 422)
+    assert "file" in body["errors"]
 
 
 @pytest.mark.parametrize(("method", "path"), WRITES)
