@@ -19,7 +19,7 @@ from typing import Any
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, fields, validate
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import is_resource_modified
 
@@ -32,10 +32,11 @@ from ..services import catalog
 from ..services import exports as service
 from ..services.errors import InvalidArgument
 from ..services.snapshot import Snapshot
+from .arguments import PageArguments, QueryArguments
 from .http import accepts_gzip
 from .items import filters_from
 from .links import absolute
-from .schemas import ItemFilterQuery, ItemQuery, PagingQuery
+from .schemas import ItemFilterQuery, ItemQuery
 
 blp = Blueprint(
     "qingdan_exports",
@@ -55,7 +56,7 @@ FILTERS = (
     *(
         name
         for name in ItemFilterQuery._declared_fields
-        if name not in PagingQuery._declared_fields
+        if name not in PageArguments._declared_fields
     ),
     "status",
     "basic_code",
@@ -63,10 +64,7 @@ FILTERS = (
 )
 
 
-class ExportOptions(Schema):
-    class Meta:
-        unknown = RAISE
-
+class ExportOptions(QueryArguments):
     labels = fields.String(
         load_default=None,
         validate=validate.OneOf(["en", "zh"]),
@@ -268,7 +266,7 @@ class UnitItemsExport(MethodView):
     @blp.doc(**_doc("The published items of one unit"))
     def get(self, args, credit_code: str, ext: str):
         """Export the published items of one unit (实施主体), as one file."""
-        filters = filters_from({**args, "unit": credit_code})
+        filters = filters_from({**args, "unit": (credit_code,)})
         return stream(filters, args, ext, f"items-{credit_code}", unit=credit_code)
 
 
@@ -278,7 +276,7 @@ class ItemExport(MethodView):
     @blp.doc(**_doc("One published item"))
     def get(self, args, code: str, ext: str):
         """Export one published item (410 when withdrawn), as one file."""
-        filters = catalog.ItemFilters(codes=[code])
+        filters = catalog.ItemFilters(codes=(code,))
         return stream(filters, args, ext, code, item=code)
 
 
