@@ -25,7 +25,7 @@ from werkzeug.http import is_resource_modified
 
 from exporters import registry
 from exporters.tables import tables
-from qingdan_api.domain.export_schema import record_schema
+from qingdan_api.services.export_schema import record_schema
 
 from .. import __version__
 from ..services import catalog

@@ -81,7 +81,7 @@ class TakeTransition(MethodView):
             current_principal(),
             code,
             transition,
-            if_match=if_match_revision(headers["if_match"]),
+            expected_revision=if_match_revision(headers["if_match"]),
             comment=data.get("comment"),
             notice_days=data.get("notice_days"),
             release_name=data.get("release"),

@@ -40,11 +40,11 @@ from exporters.catalog import build_catalog
 from exporters.datapackage import build_datapackage
 from exporters.files import Digest, write_file
 
-from ..domain.export_schema import record_schema
 from ..models import Dump, Release, utcnow
 from .catalog import ACTIVE, WITHDRAWN, ItemFilters
 from .dump_upkeep import prune, sweep_leftovers, temp_name
 from .errors import NotFound
+from .export_schema import record_schema
 from .exports import DEFAULT_PAGE_SIZE, export_query, iter_records
 from .flowcharts import write_common_charts
 from .snapshot import Snapshot, engine_of

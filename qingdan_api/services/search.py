@@ -15,7 +15,7 @@ from ..listings.paging import Cursor
 from ..models import ItemVersion, Unit
 from ..search.protocol import SearchBackend, SearchQuery, Suggestion
 from ..search.snippets import snippets
-from ..search.text import Node, parse, terms_of
+from ..search.text import Node, fold_script, parse, terms_of
 from .errors import InvalidArgument
 
 MAX_QUERY_CHARS = 200
@@ -132,5 +132,6 @@ def suggest(
 
 
 def typed(q: str) -> str:
-    """The input without control characters, surrogates and outer spaces (safe to bind)."""
-    return "".join(ch for ch in q if unicodedata.category(ch)[0] != "C").strip()
+    """The input without control characters, surrogates and outer spaces (safe to bind),
+    in simplified script, as stored names are (see search/text.py)."""
+    return fold_script("".join(ch for ch in q if unicodedata.category(ch)[0] != "C").strip())

@@ -6,7 +6,7 @@ import time
 
 import click
 
-from .cli import _app, database_option, instance_option, main
+from .core import _app, database_option, instance_option, main
 
 
 @main.command()
@@ -15,10 +15,10 @@ from .cli import _app, database_option, instance_option, main
 @click.option("--release", "release_id", type=int, help="Record the dump as this release's.")
 def dump(instance, database, release_id) -> None:
     """Dump every published item in every format, with checksums and a DCAT catalog."""
-    from .api.releases import dump_options
-    from .migrate import upgrade
-    from .services.dumps import write_dump
-    from .services.errors import DomainError
+    from ..api.releases import dump_options
+    from ..migrate import upgrade
+    from ..services.dumps import write_dump
+    from ..services.errors import DomainError
 
     app = _app(instance, database)
     state = app.extensions["qingdan"]

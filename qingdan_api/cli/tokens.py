@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from .services import auth
-from .services.errors import DomainError
+from ..services import auth
+from ..services.errors import DomainError
+from .core import _app
 
 
 def _expiry(value: str | None) -> datetime | None:
@@ -26,8 +27,6 @@ def _expiry(value: str | None) -> datetime | None:
 
 
 def _session(instance: str | None, database: str | None):
-    from .cli import _app
-
     return _app(instance, database).extensions["qingdan"].session_factory()
 
 
