@@ -4,8 +4,9 @@ Index and query text go through the same `words()` so that SQLite FTS5, PostgreS
 Elasticsearch all see identical terms. `normalize()` folds what a reader would call the
 same text: full-width letters and digits to ASCII (NFKC), traditional characters to
 simplified (OpenCC's t2s), upper case to lower; so 食品經營許可 finds what 食品经营许可
-finds. Terms are restricted to lowercase ASCII letters, digits and CJK ideographs: whatever a user types, nothing else reaches a backend's query
-syntax, which is what makes user input safe to splice into FTS5 and tsquery expressions.
+finds. Terms are restricted to lowercase ASCII letters, digits and CJK ideographs:
+whatever a user types, nothing else reaches a backend's query syntax, which is what
+makes user input safe to splice into FTS5 and tsquery expressions.
 """
 
 from __future__ import annotations
