@@ -12,7 +12,7 @@ from ..domain import vocabularies as vocab
 from ..domain.fields import ITEM_FIELDS, UNIT_REF, VERSION_FIELDS, Field
 from ..listings.filters import MAX_SOURCE_ID, PARSERS, STATUSES, FilterError
 from ..services.catalog import SORT_CHOICES
-from .arguments import Filter, Moment, PageArguments, QueryArguments
+from .arguments import Filter, Limit, Moment, PageArguments, QueryArguments
 
 SELECTABLE_FIELDS = frozenset(f.name for f in ITEM_FIELDS + VERSION_FIELDS)
 
@@ -312,7 +312,7 @@ class SearchResultsSchema(ListingSchema):
 
 class SuggestQuerySchema(QueryArguments):
     q = fields.String(required=True, metadata={"description": "what the user typed so far"})
-    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=20))
+    limit = Limit(maximum=20, load_default=10, metadata={"description": "1 to 20; default 10"})
 
 
 class SuggestionSchema(Schema):
