@@ -31,6 +31,7 @@ from .api import (
     units,
     workflow,
 )
+from .api.arguments import document_page_limit
 from .api.bodies import check_request
 from .api.errors import register_error_handlers
 from .api.http import cors_under, finalize_response
@@ -109,6 +110,9 @@ class QingdanAPI:
         )
         register_error_responses(api.spec)
         api.register_converter(IntegerConverter, integer_path_schema)
+        api.ma_plugin.converter.add_attribute_function(
+            document_page_limit(app.config["QINGDAN_MAX_PAGE_SIZE"])
+        )
         api.spec.components.security_scheme(
             "bearer", {"type": "http", "scheme": "bearer", "description": "qingdan token create"}
         )

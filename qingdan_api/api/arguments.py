@@ -98,6 +98,21 @@ class Limit(fields.Integer):
         return number
 
 
+def document_page_limit(maximum: int):
+    """An apispec attribute function: `limit` fields document this app's maximum page size.
+
+    Register it on the app's marshmallow plugin converter (extension.py), so the OpenAPI
+    document states the bound QINGDAN_MAX_PAGE_SIZE really sets.
+    """
+
+    def attribute(_converter, field, **_kwargs) -> dict:
+        if isinstance(field, Limit) and field.maximum is None:
+            return {"maximum": maximum}
+        return {}
+
+    return attribute
+
+
 class PageArguments(QueryArguments):
     """The page arguments of every paged listing."""
 
