@@ -39,6 +39,10 @@ def world(app, tokens):  # noqa: F811
     noticed = desk.create(f.record(UNIT_A, 802, name="公示事项")).get_json()["code"]
     desk.to_notice(noticed, days=7)
     return {
+        "required": {
+            path: {p["name"] for p in params if p.get("required")}
+            for path, params in _operations(app)
+        },
         "code": published,
         "credit_code": UNIT_A["credit_code"],
         "release_id": str(release["id"]),
@@ -46,9 +50,6 @@ def world(app, tokens):  # noqa: F811
         "headers": tokens["admin"],
         "reviewer": tokens["reviewer"],
     }
-
-
-REQUIRED: dict[str, set[str]] = {}
 
 
 def _operations(app) -> list[tuple[str, list[dict]]]:
@@ -66,8 +67,7 @@ def _operations(app) -> list[tuple[str, list[dict]]]:
         if get is None:
             continue
         params = [p for p in get.get("parameters", []) if p["in"] == "query"]
-        REQUIRED[path] = {p["name"] for p in params if p.get("required")}
-        missing = REQUIRED[path] - set(REQUIRED_VALUES)
+        missing = {p["name"] for p in params if p.get("required")} - set(REQUIRED_VALUES)
         assert not missing, f"give test_query_sweeps.REQUIRED_VALUES a value for {missing}"
         content = get["responses"].get("200", {}).get("content", {})
         json_schema = content.get("application/json", {}).get("schema")
@@ -102,7 +102,7 @@ def _get(client, world, path, query):
     pairs = list(query.items()) if isinstance(query, dict) else list(query)
     given = {name for name, _ in pairs}
     for name, value in REQUIRED_VALUES.items():
-        if name in REQUIRED[path] and name not in given:
+        if name in world["required"][path] and name not in given:
             pairs.append((name, value))
     query = pairs
     headers = world["reviewer"] if path.endswith("/comments") else world["headers"]
