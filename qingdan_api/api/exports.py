@@ -59,8 +59,6 @@ FILTERS = (
         if name not in PageArguments._declared_fields
     ),
     "status",
-    "basic_code",
-    "law",
 )
 
 

@@ -132,20 +132,11 @@ class ItemFilterQuery(PageArguments):
         PARSERS["source"][1],
         fields.Integer(validate=validate.Range(min=0, max=MAX_SOURCE_ID)),
     )
+    basic_code = Filter("basic_code", PARSERS["basic_code"][1])
+    law = Filter("law", PARSERS["law"][1])
 
 
 class ItemQuery(ItemFilterQuery):
-    basic_code = fields.String(
-        load_default=None,
-        metadata={"description": "12-digit basic code: the same power in every unit and level"},
-    )
-    law = fields.String(
-        load_default=None,
-        metadata={
-            "description": "a law title (《》, 中华人民共和国 and revision notes optional): "
-            "items whose legal bases cite it"
-        },
-    )
     status = fields.String(
         load_default="active",
         validate=validate.OneOf(list(STATUSES)),

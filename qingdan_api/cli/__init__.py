@@ -6,7 +6,7 @@ it. Modules import `core`, never this package, so there is no import circle.
 
 from __future__ import annotations
 
-from . import dump, harvest, search  # noqa: F401 (they add `dump`, `harvest`, `index`…)
+from . import catalogue, dump, harvest, imports, search  # noqa: F401 (they add their commands)
 from .core import main
 from .tokens import token
 

@@ -24,10 +24,22 @@ def _source(ids: tuple[int, ...]) -> Clause:
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
+def _unit(codes: tuple[str, ...]) -> Clause:
+    credit = [c for c in codes if len(c) != 9]
+    # A 9-character organisation code is characters 9-17 of its unit's credit code.
+    should: list[Clause] = [{"terms": {"unit": credit}}] if credit else []
+    should += [{"wildcard": {"unit": f"????????{c}?"}} for c in codes if len(c) == 9]
+    return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+# An item code is the unit's credit code (18), the level (1) and the basic code (12).
+_BASIC_CODE_AT = 19
+
+
 # Filter name -> its clause, for a non-empty tuple of values. Field names are those of
 # search/elastic.py's mapping.
 TRANSLATIONS: dict[str, Callable[[Any], Clause]] = {
-    "unit": lambda codes: {"terms": {"unit": list(codes)}},
+    "unit": _unit,
     "category": lambda values: {"terms": {"category": list(values)}},
     "level": lambda values: {"terms": {"level": list(values)}},
     "target": lambda codes: {"terms": {"targets": list(codes)}},
@@ -40,6 +52,13 @@ TRANSLATIONS: dict[str, Callable[[Any], Clause]] = {
     },
     "parent": lambda codes: {"terms": {"parent_code": list(codes)}},
     "source": _source,
+    "basic_code": lambda codes: {
+        "bool": {
+            "should": [{"wildcard": {"code": "?" * _BASIC_CODE_AT + c}} for c in codes],
+            "minimum_should_match": 1,
+        }
+    },
+    "law": lambda keys: {"terms": {"laws": list(keys)}},
     "codes": lambda codes: {"terms": {"code": list(codes)}},
 }
 

@@ -15,8 +15,17 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+from ..domain import laws
 from ..domain import vocabularies as vocab
-from ..domain.codes import CodeError, region_prefix, validate_credit_code, validate_region_code
+from ..domain.codes import (
+    CodeError,
+    normalise_unit_code,
+    parse_basic_code,
+    region_prefix,
+    validate_credit_code,
+    validate_org_code,
+    validate_region_code,
+)
 from ..domain.errors import InvalidArguments
 from .dates import DateError, parse_moment
 
@@ -31,7 +40,7 @@ MAX_SOURCE_ID = 2**31 - 1
 class ItemFilters:
     """Parsed filters: every tuple holds the accepted values of one filter (any of them)."""
 
-    unit: tuple[str, ...] = ()  # unit credit codes
+    unit: tuple[str, ...] = ()  # unit credit codes, or 9-character organisation codes
     category: tuple[str, ...] = ()  # what records store (see domain/vocabularies.py)
     level: tuple[str, ...] = ()
     target: tuple[str, ...] = ()  # target codes ("1".."6"): bits of the target mask
@@ -39,6 +48,8 @@ class ItemFilters:
     region: tuple[str, ...] = ()  # region prefixes: "44", "4401", "440118", ...
     parent: tuple[str, ...] = ()  # main item codes: their sub-items
     source: tuple[int, ...] = ()  # harvest source ids; 0 = local content
+    basic_code: tuple[str, ...] = ()  # 12-digit basic codes: one power across units and levels
+    law: tuple[str, ...] = ()  # law keys (domain/laws.py): items whose legal bases cite one
     status: str = ACTIVE
     at: datetime | None = None  # what was published at that moment instead of now
     codes: tuple[str, ...] = field(default=(), metadata={"internal": True})
@@ -57,7 +68,9 @@ class FilterError(ValueError):
     """One filter value is wrong; the message says why, in terms a caller can act on."""
 
 
-def _vocabulary(name: str) -> Callable[[str], str]:
+def vocabulary_parser(name: str) -> Callable[[str], str]:
+    """The parser of one vocabulary's terms: code or key in, what records store out."""
+
     def parse(value: str) -> str:
         for term in vocab.VOCABULARIES[name]:
             if value in (term.code, term.key):
@@ -67,11 +80,29 @@ def _vocabulary(name: str) -> Callable[[str], str]:
     return parse
 
 
-def _credit_code(value: str) -> str:
+def _unit_code(value: str) -> str:
+    """A unit's credit code, or its 9-character organisation code (the alias GB 11714 gives
+    every unit; characters 9-17 of its credit code), tidied as sources write them."""
+    tidy = normalise_unit_code(value)
     try:
-        return validate_credit_code(value)
+        return validate_org_code(tidy) if len(tidy) == 9 else validate_credit_code(tidy)
     except CodeError as exc:
         raise FilterError(str(exc)) from exc
+
+
+def _basic_code(value: str) -> str:
+    try:
+        parse_basic_code(value)
+    except CodeError as exc:
+        raise FilterError(str(exc)) from exc
+    return value
+
+
+def _law(value: str) -> str:
+    key = laws.law_key(value)
+    if not key:
+        raise FilterError("a law title, e.g. 行政许可法")
+    return key
 
 
 def region_filter(value: str) -> str:
@@ -109,17 +140,25 @@ def _source(value: str) -> int:
 
 # Filter name -> (parser of one value, description). Order is the documented order.
 PARSERS: dict[str, tuple[Callable[[str], Any], str]] = {
-    "unit": (_credit_code, "unit credit code"),
-    "category": (_vocabulary("categories"), "code or key from @vocabularies/categories"),
-    "level": (_vocabulary("levels"), "code or key from @vocabularies/levels"),
-    "target": (_vocabulary("targets"), "code or key from @vocabularies/targets"),
-    "disposition": (_vocabulary("dispositions"), "code or key from @vocabularies/dispositions"),
+    "unit": (_unit_code, "unit credit code, or its 9-character organisation code"),
+    "category": (vocabulary_parser("categories"), "code or key from @vocabularies/categories"),
+    "level": (vocabulary_parser("levels"), "code or key from @vocabularies/levels"),
+    "target": (vocabulary_parser("targets"), "code or key from @vocabularies/targets"),
+    "disposition": (
+        vocabulary_parser("dispositions"),
+        "code or key from @vocabularies/dispositions",
+    ),
     "region": (
         region_filter,
         "region code of any level (44, 4401, 440118, 440118101000): matches its sub-regions",
     ),
     "parent": (_item_code, "main item code: its sub-items"),
     "source": (_source, "harvest source id (see @sources); 0 = local content only"),
+    "basic_code": (_basic_code, "12-digit basic code: the same power in every unit and level"),
+    "law": (
+        _law,
+        "a law title (《》, 中华人民共和国 and revision notes optional): items citing it",
+    ),
 }
 MULTI_FILTERS = tuple(PARSERS)  # the filters that take several values (OR)
 # The filters of @search: what the index holds is what is published now.

@@ -49,6 +49,23 @@ def _target(codes: tuple[str, ...]) -> ColumnElement[bool]:
     return ItemVersion.target_mask.op("&")(mask) != 0
 
 
+def _unit(codes: tuple[str, ...]) -> ColumnElement[bool]:
+    credit = [c for c in codes if len(c) != 9]
+    org = [c for c in codes if len(c) == 9]  # the organisation code alias
+    named = or_(
+        *([Unit.credit_code.in_(credit)] if credit else []),
+        *([Unit.org_code.in_(org)] if org else []),
+    )
+    return ItemVersion.unit_id.in_(select(Unit.id).where(named).scalar_subquery())
+
+
+def cites_law(column: Any, key: str) -> ColumnElement[bool]:
+    """`column LIKE '%|key|%'`: the `|key|key|` law column (domain.laws.law_keys_column)
+    holds `key`."""
+    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%|{escaped}|%", escape="\\")
+
+
 def _source(ids: tuple[int, ...]) -> ColumnElement[bool]:
     harvested = [i for i in ids if i != 0]
     parts = [ItemVersion.source_id.in_(harvested)] if harvested else []
@@ -59,9 +76,7 @@ def _source(ids: tuple[int, ...]) -> ColumnElement[bool]:
 
 # Filter name -> its condition, for a non-empty tuple of values (`status`/`at` aside).
 TRANSLATIONS: dict[str, Callable[[Any], ColumnElement[bool]]] = {
-    "unit": lambda codes: ItemVersion.unit_id.in_(
-        select(Unit.id).where(Unit.credit_code.in_(codes)).scalar_subquery()
-    ),
+    "unit": _unit,
     "category": lambda values: ItemVersion.category.in_(values),
     "level": lambda values: ItemVersion.level.in_(values),
     "target": _target,
@@ -69,6 +84,8 @@ TRANSLATIONS: dict[str, Callable[[Any], ColumnElement[bool]]] = {
     "region": _region,
     "parent": lambda codes: ItemVersion.parent_code.in_(codes),
     "source": _source,
+    "basic_code": lambda codes: ItemVersion.basic_code.in_(codes),
+    "law": lambda keys: or_(*(cites_law(ItemVersion.law_keys, key) for key in keys)),
     "codes": lambda codes: ItemVersion.code.in_(codes),
 }
 HANDLED = frozenset({*TRANSLATIONS, "status", "at"})

@@ -20,6 +20,7 @@ from typing import Any
 from elasticsearch import Elasticsearch, NotFoundError, helpers
 from sqlalchemy.orm import Session
 
+from ..domain.laws import law_keys
 from ..listings.elastic import filter_clauses
 from .documents import (
     EXACT_NAME_BOOST,
@@ -41,8 +42,10 @@ FACET_FIELDS = {
     "region": "region_code",
 }
 FACET_SIZE = 20
-# Harvested documents carry their source; local ones have no such field (`source=0`).
-SOURCE_FIELD = {"source_id": {"type": "integer"}}
+# Fields added after the first indexes were made: harvested documents carry their
+# source (local ones have no such field: `source=0`); `laws` holds the law keys the
+# legal bases cite (the `law` filter; documents indexed before it need `qingdan reindex`).
+ADDED_FIELDS = {"source_id": {"type": "integer"}, "laws": {"type": "keyword"}}
 BULK_CHUNK = 1000
 # Seconds a bulk request may take: a batch of 2,000 documents that waits for a refresh
 # outlasted the client's default 10 s on a busy machine.
@@ -104,7 +107,7 @@ def index_template(alias: str) -> dict[str, Any]:
                     **{field: _KEYWORD for field in FACET_FIELDS.values()},
                     "disposition": _KEYWORD,
                     "parent_code": _KEYWORD,
-                    **SOURCE_FIELD,
+                    **ADDED_FIELDS,
                 },
             },
         },
@@ -129,6 +132,7 @@ def source(document: Document) -> dict[str, Any]:
         "region_code": record["region_code"],
         "disposition": record["disposition"],
         "parent_code": record.get("parent_code"),
+        "laws": law_keys(record.get("legal_bases")),
         **({"source_id": document.source_id} if document.source_id is not None else {}),
     }
 
@@ -312,9 +316,9 @@ class ElasticsearchBackend:
             index = self._new_index()
             self.client.indices.update_aliases(actions=alias_swap(self.alias, index, []))
         else:
-            # Indexes made before `source_id` existed: adding a field to a mapping is
-            # allowed in place, so they take harvested documents without a rebuild.
-            self.client.indices.put_mapping(index=self.alias, properties=SOURCE_FIELD)
+            # Indexes made before a field existed: adding a field to a mapping is
+            # allowed in place, so they take new documents without a rebuild.
+            self.client.indices.put_mapping(index=self.alias, properties=ADDED_FIELDS)
         self._ready = True
 
     def write(self, session: Session, documents: list[Document], removed: list[int]) -> None:

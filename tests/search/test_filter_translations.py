@@ -41,6 +41,8 @@ def test_each_translation_restricts(name):
         "region": "4499",
         "parent": "11449901MB0000019M3440111001000",
         "source": "0",
+        "basic_code": "440111001000",
+        "law": "《中华人民共和国行政许可法》（2019年修正）",
     }
     filters = parse_filters({name: [example[name]]})
     assert len(es_filters.filter_clauses(filters)) == 1
@@ -83,8 +85,10 @@ def _examples(client, q: str) -> dict[str, list[list[str]]]:
     records = [client.get(f"/api/items/{hit['code']}").get_json() for hit in body["items"]]
     region = records[0]["region_code"]
     with_parent = next((r for r in records if r.get("parent_code")), None)
+    cited = [b["title"] for r in records for b in r.get("legal_bases") or [] if b.get("title")]
     return {
-        "unit": [facet["unit"][:1], facet["unit"][:2]],
+        # A unit by credit code, by its 9-character organisation code alias, and both.
+        "unit": [facet["unit"][:1], facet["unit"][:2], [facet["unit"][0][8:17], facet["unit"][1]]],
         "category": [facet["category"][:1], facet["category"][-2:]],
         "level": [facet["level"][:1], facet["level"][-2:]],
         "target": [facet["target"][-1:], facet["target"][:2]],
@@ -92,6 +96,8 @@ def _examples(client, q: str) -> dict[str, list[list[str]]]:
         "region": [[region[:2]], [region[:4]], [region], facet["region"][-2:]],
         "parent": [[with_parent["parent_code"]]] if with_parent else [],
         "source": [["0"], ["1"], ["0", "1"]],
+        "basic_code": [[records[0]["code"][19:]], [r["code"][19:] for r in records[:3]]],
+        "law": [cited[:1], [cited[0], "不存在的法"]],
     }
 
 
