@@ -98,7 +98,9 @@ def _encode(
     rows: Iterable[Mapping], table: Table, labels: str, bom: bool, formula_guard: bool
 ) -> Iterator[bytes]:
     encoder = RowEncoder(table, formula_guard=formula_guard)
-    pending = [("\ufeff" if bom else "") + encoder.header(labels)]
+    # The header alone first: a streamed download starts before the first rows are read.
+    yield (("\ufeff" if bom else "") + encoder.header(labels)).encode("utf-8")
+    pending: list[str] = []
     size = 0
     for row in rows:
         line = encoder.row(row)

@@ -23,7 +23,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "QINGDAN_SEARCH_CATCH_UP_ON_START": (True, _flag),
     "QINGDAN_PAGE_SIZE": (25, int),
     "QINGDAN_MAX_PAGE_SIZE": (200, int),
-    "QINGDAN_EXPORT_PAGE_SIZE": (1000, int),  # rows per keyset query of an export or dump
+    # Rows per keyset query of an export or dump: 250 decoded records are ~8 MB per export
+    # running; 1000 put four simultaneous downloads over 300 MB (bench/stream_memory.py).
+    "QINGDAN_EXPORT_PAGE_SIZE": (250, int),
     # Public address of the service (scheme and host), for links in dumps made offline.
     "QINGDAN_PUBLIC_URL": ("http://localhost:8000", str),
     # Write a complete dump in the background after every published release.

@@ -11,7 +11,7 @@ import io
 import json
 from collections.abc import Iterator
 
-from flask import Response, request
+from flask import Response, request, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
@@ -27,6 +27,7 @@ from .imports import XLSX, ImportReportSchema, _read, _upload, problems_response
 from .links import absolute, item_url, unit_url
 from .paging import page_size
 from .session import db_session
+from .streaming import STREAMED, coalesce
 
 blp = Blueprint(
     "qingdan_catalogue",
@@ -201,16 +202,19 @@ def _entry_rows(filters) -> Iterator[dict]:
 class EntriesExport(MethodView):
     @blp.arguments(EntryExportQuery, location="query", error_status_code=400, unknown=RAISE)
     @blp.response(200, content_type="text/csv")
+    @blp.doc(**STREAMED)
     def get(self, args, ext: str):
         """The whole (filtered) edition as CSV or a JSON array, streamed."""
         filters = _filters(args)
         catalogue_queries.entries_query(db_session(), filters)  # bad filters fail before 200
+        # Read while sent, so with the request's session: the context outlives the view.
+        rows = stream_with_context(_entry_rows(filters))
         if ext == "json":
-            return Response(_json_stream(_entry_rows(filters)), mimetype="application/json")
+            return Response(coalesce(_json_stream(rows)), mimetype="application/json")
         names = list(HEADERS)
         header = [HEADERS[n] for n in names] if args["labels"] == "zh" else names
         return Response(
-            _csv_stream(header, names, _entry_rows(filters), args["bom"]),
+            coalesce(_csv_stream(header, names, rows, args["bom"])),
             mimetype="text/csv",
             headers={"Content-Disposition": "attachment; filename=catalogue.csv"},
         )

@@ -4,6 +4,8 @@ Negotiation goes by werkzeug's parsers, q-values included: `Accept-Encoding: gzi
 gets no gzip. A 304 carries the headers its 200 would (ETag, Cache-Control, Vary,
 Last-Modified). CORS headers go on every answer under the API's prefix, including the
 404 of an unknown URL and the 405 of a wrong method, which no blueprint sees.
+Streamed responses (a generator body: the exports) are never measured, hashed or
+buffered here: their ETag comes from the view, their gzip is a stream (api/streaming.py).
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import gzip
 
 from flask import Response, current_app, request
 
+from . import streaming
+
 COMPRESSIBLE = (
     "application/json",
+    "application/x-ndjson",
     "application/xml",
     "text/",
     "application/problem+json",
@@ -40,10 +45,13 @@ def finalize_response(response: Response) -> Response:
             "Cache-Control", f"public, max-age={current_app.config['QINGDAN_CACHE_MAX_AGE']}"
         )
     if request.method in ("GET", "HEAD") and response.status_code == 200:
-        if not response.is_streamed and not response.get_etag()[0]:
-            # Weak: the same tag stands for the gzip and the identity encodings.
-            response.add_etag(weak=True)
-        response.make_conditional(request)
+        if response.is_streamed:
+            streaming.prepare(response)  # its own ETag or none; never a hash of the body
+        else:
+            if not response.get_etag()[0]:
+                # Weak: the same tag stands for the gzip and the identity encodings.
+                response.add_etag(weak=True)
+            response.make_conditional(request)
     elif request.method in ("GET", "HEAD") and response.status_code >= 400:
         response.headers.setdefault("Cache-Control", "no-store")
     return _gzip(response) if compressible else response
@@ -53,11 +61,13 @@ def _gzip(response: Response) -> Response:
     if (
         response.status_code < 200
         or response.status_code in (204, 304)
-        or response.is_streamed
-        or response.direct_passthrough
+        or response.direct_passthrough  # send_file: a file, with its Content-Length
         or "Content-Encoding" in response.headers
         or not accepts_gzip()
     ):
+        return response
+    if response.is_streamed:
+        streaming.gzip_response(response)
         return response
     body = response.get_data()
     if len(body) < MIN_COMPRESS_BYTES:
