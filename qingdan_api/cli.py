@@ -9,13 +9,17 @@ import click
 from .app import create_app
 
 
-def _app(instance: str | None, database: str | None):
+def _config(instance: str | None, database: str | None) -> dict:
     config = {}
     if instance:
         config["QINGDAN_INSTANCE"] = instance
     if database:
         config["QINGDAN_DATABASE_URL"] = database
-    return create_app(config)
+    return config
+
+
+def _app(instance: str | None, database: str | None):
+    return create_app(_config(instance, database))
 
 
 instance_option = click.option(
@@ -53,15 +57,19 @@ def _first_dump(app, host: str, port: int) -> None:
     click.echo(f"wrote dump {dump.id} ({len(dump.files)} files): see {state.url_prefix}/@downloads")
 
 
-def _serve(app, host: str, port: int) -> None:
-    from waitress import serve
-
+def _announce(app, host: str, port: int) -> None:
     prefix = app.config["QINGDAN_URL_PREFIX"]
     click.echo(f"Qingdan serving on http://{host}:{port}{prefix}/  (docs: {prefix}/docs)")
     if app.config["QINGDAN_PORTAL"]:
         portal = "/" + app.config["QINGDAN_PORTAL_PREFIX"].strip("/")
         click.echo(f"Public portal: http://{host}:{port}{portal.rstrip('/')}/")
-    serve(app, host=host, port=port, threads=8, ident="qingdan")
+
+
+def _serve(app, host: str, port: int) -> None:
+    from .serving import serve as run
+
+    _announce(app, host, port)
+    run(lambda: app, host, port)
 
 
 @main.command()
@@ -69,14 +77,46 @@ def _serve(app, host: str, port: int) -> None:
 @database_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(instance, database, host, port) -> None:
-    """Serve the API."""
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Processes; above 1, gunicorn forks them (README: Serving in production).",
+)
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Threads per process.",
+)
+def serve(instance, database, host, port, workers, threads) -> None:
+    """Serve the API and the portal (waitress; gunicorn workers with --workers N)."""
+    from .serving import serve as run
+
+    if workers == 1:
+        app = _current_app(_config(instance, database))
+        _announce(app, host, port)
+        run(lambda: app, host, port, threads=threads)
+        return
+    # The master only checks the schema: no catch-up thread, no connection left to fork.
+    # Each worker builds its own app; concurrent catch-ups claim the checkpoint in turn.
+    probe = _current_app(_config(instance, database) | {"QINGDAN_SEARCH_CATCH_UP_ON_START": False})
+    probe.extensions["qingdan"].engine.dispose()
+    _announce(probe, host, port)
+    click.echo(f"{workers} worker processes x {threads} threads (gunicorn)")
+    run(lambda: _app(instance, database), host, port, workers=workers, threads=threads)
+
+
+def _current_app(config: dict):
+    """The app, or a ClickException when its database is not at the newest migration."""
     from .migrate import is_current
 
-    app = _app(instance, database)
+    app = create_app(config)
     if not is_current(app.extensions["qingdan"].engine):
         raise click.ClickException("the database schema is not current: run `qingdan init-db`")
-    _serve(app, host, port)
+    return app
 
 
 @main.command()
