@@ -20,8 +20,8 @@ Before measuring, the answers are compared: 200, non-empty, same page size, same
 and same codes on the unit's page, the same record for the item (links aside), the same
 CSV header and row count; anything else stops the run with BenchError. Prints a table per
 scenario (req/s, ratio to datasette) and appends JSON lines with the load average to
-bench/results/peer_bench.jsonl. `--postgres URL` also loads the demo into a new database
-on that server and measures Qingdan on it, still against datasette on SQLite.
+bench/results/peer_bench.jsonl. `--postgres URL` also loads the same demo (`--items N`)
+into that database and measures Qingdan on it, still against datasette on SQLite.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,19 +148,25 @@ def prepare_instance(args, work: Path) -> Path:
     return target
 
 
-def prepare_postgres(args, work: Path) -> str:
-    """A new database on the server at args.postgres holding the same demo; its URL."""
+def prepare_postgres(args, work: Path) -> bool:
+    """Make the database at args.postgres hold the demo; True when this run created it.
+
+    The database is created when missing and loaded when empty (`qingdan demo --load-only`
+    leaves a loaded one alone), so a second run reuses the load.
+    """
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    admin_url = make_url(args.postgres).set(drivername="postgresql+psycopg")
-    name = f"qingdan_peer_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url)
+    url = make_url(args.postgres).set(drivername="postgresql+psycopg")
+    admin = create_engine(url.set(database="postgres"))
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        exists = conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}
+        )
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
     admin.dispose()
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    print(f"loading a demo of {args.items} items into PostgreSQL database {name}", flush=True)
+    print(f"PostgreSQL database {url.database}: the demo of {args.items} items", flush=True)
     subprocess.run(
         [
             sys.executable,
@@ -169,7 +174,7 @@ def prepare_postgres(args, work: Path) -> str:
             "qingdan_api",
             "demo",
             "--database",
-            url,
+            args.postgres,
             "--instance",
             str(work / "pg-instance"),
             "--items",
@@ -178,16 +183,17 @@ def prepare_postgres(args, work: Path) -> str:
         ],
         check=True,
     )
-    return url
+    return not exists
 
 
-def drop_postgres(admin: str, url: str) -> None:
+def drop_postgres(url: str) -> None:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    engine = create_engine(make_url(admin).set(drivername="postgresql+psycopg"))
+    url = make_url(url).set(drivername="postgresql+psycopg")
+    engine = create_engine(url.set(database="postgres"))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
     engine.dispose()
 
 
@@ -329,7 +335,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--instance", type=Path, help="Qingdan instance folder (copied)")
     parser.add_argument("--items", type=int, default=100_000, help="demo size (no --instance)")
-    parser.add_argument("--postgres", help="PostgreSQL URL: also measure Qingdan on it")
+    parser.add_argument(
+        "--postgres",
+        help="PostgreSQL database URL (created and loaded when missing or empty; dropped "
+        "after the run only if this run created it): also measure Qingdan on it",
+    )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--wrk-threads", type=int, default=2)
@@ -353,7 +363,7 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     instance = prepare_instance(args, args.work)
     targets: list[Target] = []
-    pg_url = None
+    created = False
     try:
         port = args.port + 1
         for config in configs:
@@ -361,12 +371,12 @@ def main() -> None:
             targets.append(qingdan_server(args.work, name, port, config, instance=instance))
             port += 1
         if args.postgres:
-            pg_url = prepare_postgres(args, args.work)
+            created = prepare_postgres(args, args.work)
             name = f"qingdan-pg {configs[-1][0]}x{configs[-1][1]}"
             pg_instance = args.work / "pg-instance"
             targets.append(
                 qingdan_server(
-                    args.work, name, port, configs[-1], instance=pg_instance, database=pg_url
+                    args.work, name, port, configs[-1], instance=pg_instance, database=args.postgres
                 )
             )
         for target in targets:
@@ -419,12 +429,15 @@ def main() -> None:
         }
         results = measure_rates(args, targets, params, meta)
         csv = measure_csv(args, targets, params, peer_db, meta)
+        memory = {t.name: t.server.rss_mb() for t in targets}
+        record({"scenario": "memory", "rss_mb": memory}, meta)
         report(results, csv, params, targets)
+        print(f"  server memory after the run (RSS, MB, all processes): {memory}")
     finally:
         for target in targets:
             target.server.stop()
-        if pg_url and not args.keep:
-            drop_postgres(args.postgres, pg_url)
+        if created and not args.keep:
+            drop_postgres(args.postgres)
         if not args.keep:
             shutil.rmtree(args.work, ignore_errors=True)
 

@@ -57,6 +57,23 @@ class Server:
             time.sleep(0.5)
         raise BenchError(f"{self.name} not ready after {timeout:.0f}s; see {self.log}")
 
+    def rss_mb(self) -> float:
+        """Resident memory of the server and its worker processes, in MB (Linux /proc)."""
+        if self.process is None:
+            return 0.0
+        pending, total = [self.process.pid], 0
+        while pending:
+            pid = pending.pop()
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    pending += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            total += next(int(line.split()[1]) for line in status.splitlines()
+                          if line.startswith("VmRSS:"))  # fmt: skip
+        return round(total / 1024, 1)
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
