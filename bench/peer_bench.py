@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -240,7 +241,7 @@ def measure_rates(args, targets: list[Target], params: dict, meta: dict) -> dict
         results[scenario] = {}
         for target in targets:
             url = target.urls(params["unit"], params["code"])[scenario]
-            wrk(url, args.warmup, args.wrk_threads, args.connections)
+            wrk(url, args.warmup, args.wrk_threads, args.connections, warmup=True)
             before = load()
             row = wrk(url, args.duration, args.wrk_threads, args.connections)
             row |= {"load_before": before, "load_after": load(), "bytes": params[scenario]}
@@ -340,6 +341,11 @@ def main() -> None:
         help="PostgreSQL database URL (created and loaded when missing or empty; dropped "
         "after the run only if this run created it): also measure Qingdan on it",
     )
+    parser.add_argument(
+        "--postgres-only",
+        action="store_true",
+        help="measure Qingdan on --postgres only (no SQLite instance; the copy comes from it)",
+    )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per wrk run")
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--wrk-threads", type=int, default=2)
@@ -356,29 +362,37 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="reuse the work folder's copies")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
+    # Stopped by a signal, still stop the servers (finally below): nohup'd runs ignore ^C.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("peer_bench: terminated"))
     configs = [parse_config(c) for c in args.qingdan or ["2x4"]]
+    if args.postgres_only and not args.postgres:
+        parser.error("--postgres-only needs --postgres URL")
     ensure_wrk()
     ensure_tool("sqlite3")
     binary = ensure_datasette()
     args.work.mkdir(parents=True, exist_ok=True)
-    instance = prepare_instance(args, args.work)
+    instance = None if args.postgres_only else prepare_instance(args, args.work)
     targets: list[Target] = []
     created = False
     try:
         port = args.port + 1
-        for config in configs:
+        for config in configs if instance else ():
             name = f"qingdan {config[0]}x{config[1]}"
             targets.append(qingdan_server(args.work, name, port, config, instance=instance))
             port += 1
         if args.postgres:
             created = prepare_postgres(args, args.work)
-            name = f"qingdan-pg {configs[-1][0]}x{configs[-1][1]}"
-            pg_instance = args.work / "pg-instance"
-            targets.append(
-                qingdan_server(
-                    args.work, name, port, configs[-1], instance=pg_instance, database=args.postgres
+            # Beside SQLite, the recommended (last) configuration; alone, every one.
+            for config in configs if args.postgres_only else configs[-1:]:
+                name = f"qingdan-pg {config[0]}x{config[1]}"
+                pg_instance = args.work / "pg-instance"
+                targets.append(
+                    qingdan_server(
+                        args.work, name, port, config, instance=pg_instance, database=args.postgres
+                    )
                 )
-            )
+                port += 1
         for target in targets:
             target.server.start()
         for target in targets:

@@ -127,8 +127,12 @@ _PERCENTILE = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
 _UNIT = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
-def wrk(url: str, seconds: float, threads: int, connections: int) -> dict:
-    """One wrk run against `url`; see parse_wrk for the result and the errors raised."""
+def wrk(url: str, seconds: float, threads: int, connections: int, *, warmup: bool = False) -> dict:
+    """One wrk run against `url`; see parse_wrk for the result and the errors raised.
+
+    A warm-up may end before any answer arrives (a slow scenario on a busy machine); its
+    errors still count.
+    """
     command = [
         ensure_wrk(),
         f"-t{threads}",
@@ -140,6 +144,8 @@ def wrk(url: str, seconds: float, threads: int, connections: int) -> dict:
         url,
     ]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if warmup and (total := _REQUESTS.search(out)) and int(total.group(1)) == 0:
+        return {"req_s": 0.0, "requests": 0, "p50_ms": 0.0, "p99_ms": 0.0}
     return parse_wrk(out, url)
 
 
