@@ -279,8 +279,10 @@ def measure_csv(args, targets: list[Target], params: dict, peer_db: Path, meta: 
     out["sqlite3 CLI"] = {"seconds": runs, "bytes": scratch.stat().st_size}
     for target in targets:
         url = target.urls(params["unit"], params["code"])["csv"]
-        before, runs, size = load(), [], 0
-        for _ in range(args.csv_runs):
+        # The checked download (to a file, before the rates) is the first run.
+        first, size = params["csv_first"][target.name]
+        before, runs = load(), [first]
+        for _ in range(args.csv_runs - 1):
             seconds, size = timed_download(url)
             runs.append(seconds)
         out[target.name] = {"seconds": runs, "bytes": size, "load_before": before}

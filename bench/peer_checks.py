@@ -115,12 +115,15 @@ def check_equivalence(targets: list, params: dict, work: Path) -> None:
                 raise BenchError(message)
             print(f"warning: {message}", file=sys.stderr)
         params["item"][target.name] = size
-        _check_csv(target, urls["csv"], work, header, params["rows"])
+        params["csv_first"][target.name] = _check_csv(
+            target, urls["csv"], work, header, params["rows"]
+        )
 
 
-def _check_csv(target, url: str, work: Path, header: list[str], rows: int) -> None:
+def _check_csv(target, url: str, work: Path, header: list[str], rows: int) -> tuple[float, int]:
+    """Download the whole CSV once, check header and row count; its seconds and bytes."""
     path = work / "check.csv"
-    timed_download(url, path)
+    seconds, size = timed_download(url, path)
     csv.field_size_limit(sys.maxsize)
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -134,6 +137,7 @@ def _check_csv(target, url: str, work: Path, header: list[str], rows: int) -> No
             f"{target.name}: CSV has {count} rows (expected {rows}); header "
             f"{'matches' if got == header else f'differs: {got[:5]}…'}"
         )
+    return seconds, size
 
 
 def git_commit(root: Path) -> str:
