@@ -1,12 +1,14 @@
-"""The `qingdan` command line: init-db, demo, serve."""
+"""The `qingdan` command group, its shared options, and init-db, demo, serve."""
 
 from __future__ import annotations
 
 import time
 
 import click
+from tqdm import tqdm
 
-from .app import create_app
+from .. import __version__
+from ..app import create_app
 
 
 def _config(instance: str | None, database: str | None) -> dict:
@@ -31,6 +33,7 @@ database_option = click.option(
 
 
 @click.group()
+@click.version_option(__version__, "--version", prog_name="qingdan")
 def main() -> None:
     """Qingdan: open data for power lists and responsibility lists (权力清单、责任清单)."""
 
@@ -40,7 +43,7 @@ def main() -> None:
 @database_option
 def init_db(instance, database) -> None:
     """Create or upgrade the database schema."""
-    from .migrate import upgrade
+    from ..migrate import upgrade
 
     app = _app(instance, database)
     upgrade(app.extensions["qingdan"].engine)
@@ -49,7 +52,7 @@ def init_db(instance, database) -> None:
 
 def _first_dump(app, host: str, port: int) -> None:
     """Give the fresh demo its downloadable files, linked to where it will be served."""
-    from .services.dumps import DumpOptions, write_dump
+    from ..services.dumps import DumpOptions, write_dump
 
     state = app.extensions["qingdan"]
     options = DumpOptions(api_root=f"http://{host}:{port}{state.url_prefix}")
@@ -65,11 +68,23 @@ def _announce(app, host: str, port: int) -> None:
         click.echo(f"Public portal: http://{host}:{port}{portal.rstrip('/')}/")
 
 
-def _serve(app, host: str, port: int) -> None:
-    from .serving import serve as run
+def _on_start(app) -> None:
+    """Once per server start, in the process that serves: finish a dump that never did."""
+    from ..api.releases import dump_missed_release
 
-    _announce(app, host, port)
-    run(lambda: app, host, port)
+    dump_missed_release(app)
+
+
+def _serve(app, host: str, port: int, threads: int = 8) -> None:
+    from ..serving import serve as run
+
+    try:
+        run(lambda: app, host, port, threads=threads, on_start=_on_start, on_listen=_announce)
+    except OSError as exc:  # the port is taken, or the address is not this host's
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+            "is another server running there? choose another with --port"
+        ) from None
 
 
 @main.command()
@@ -93,12 +108,10 @@ def _serve(app, host: str, port: int) -> None:
 )
 def serve(instance, database, host, port, workers, threads) -> None:
     """Serve the API and the portal (waitress; gunicorn workers with --workers N)."""
-    from .serving import serve as run
+    from ..serving import serve as run
 
     if workers == 1:
-        app = _current_app(_config(instance, database))
-        _announce(app, host, port)
-        run(lambda: app, host, port, threads=threads)
+        _serve(_current_app(_config(instance, database)), host, port, threads)
         return
     # The master only checks the schema: no catch-up thread, no connection left to fork.
     # Each worker builds its own app; concurrent catch-ups claim the checkpoint in turn.
@@ -106,12 +119,19 @@ def serve(instance, database, host, port, workers, threads) -> None:
     probe.extensions["qingdan"].engine.dispose()
     _announce(probe, host, port)
     click.echo(f"{workers} worker processes x {threads} threads (gunicorn)")
-    run(lambda: _app(instance, database), host, port, workers=workers, threads=threads)
+    run(
+        lambda: _app(instance, database),
+        host,
+        port,
+        workers=workers,
+        threads=threads,
+        on_start=_on_start,
+    )
 
 
 def _current_app(config: dict):
     """The app, or a ClickException when its database is not at the newest migration."""
-    from .migrate import is_current
+    from ..migrate import is_current
 
     app = create_app(config)
     if not is_current(app.extensions["qingdan"].engine):
@@ -130,8 +150,8 @@ def _current_app(config: dict):
 @click.option("--port", default=8000, show_default=True, type=int)
 def demo(instance, database, total, seed, reset, load_only, host, port) -> None:
     """Create the database if needed, load the demo city's lists, and serve them."""
-    from .migrate import upgrade
-    from .services.demo import has_content, load_demo, reset_content
+    from ..migrate import upgrade
+    from ..services.demo import has_content, load_demo, reset_content
 
     app = _app(instance, database)
     state = app.extensions["qingdan"]
@@ -143,7 +163,8 @@ def demo(instance, database, total, seed, reset, load_only, host, port) -> None:
             click.echo("demo data already loaded (use --reset to load again)")
         else:
             started = time.perf_counter()
-            stats = load_demo(session, total=total, seed=seed, progress=True)
+            with tqdm(unit="item", desc="loading demo") as bar:
+                stats = load_demo(session, total=total, seed=seed, progress=bar)
             elapsed = time.perf_counter() - started
             click.echo(
                 f"loaded {stats['units']} units, {stats['items']} items, "
@@ -154,10 +175,3 @@ def demo(instance, database, total, seed, reset, load_only, host, port) -> None:
             _first_dump(app, host, port)
     if not load_only:
         _serve(app, host, port)
-
-
-# Feature commands attach themselves last: they import this module's helpers.
-from . import cli_catalogue, cli_dump, cli_harvest, cli_import, cli_search  # noqa: E402, F401
-from .cli_tokens import token  # noqa: E402
-
-main.add_command(token)
