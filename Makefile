@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo serve test services lint format openapi check-migrations bench install install-test
+.PHONY: demo serve test services lint format openapi check-migrations bench bench-peer install install-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,17 @@ check-migrations: install
 # The quick benchmark (API latency at 3k items); the others are `python -m bench.NAME --help`.
 bench: install-test
 	$(BIN)/python -m bench.api_latency
+
+# Qingdan against datasette on the same published items (bench/peer_bench.py): datasette
+# goes into .venv-bench only, wrk and sqlite3 come from Debian when missing.
+# E.g. make bench-peer ARGS='--instance /path/to/instance --postgres postgresql://...'
+BENCH_VENV ?= .venv-bench
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+bench-peer: install
+	command -v wrk >/dev/null || $(SUDO) apt-get install -y wrk || \
+	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y wrk)
+	command -v sqlite3 >/dev/null || $(SUDO) apt-get install -y sqlite3
+	test -x $(BENCH_VENV)/bin/datasette || ($(PYTHON) -m venv $(BENCH_VENV) && \
+	  $(BENCH_VENV)/bin/pip install -q -r bench/requirements-peer.txt)
+	$(BIN)/python -m bench.peer_bench $(ARGS)

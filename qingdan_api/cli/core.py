@@ -11,13 +11,17 @@ from .. import __version__
 from ..app import create_app
 
 
-def _app(instance: str | None, database: str | None):
+def _config(instance: str | None, database: str | None) -> dict:
     config = {}
     if instance:
         config["QINGDAN_INSTANCE"] = instance
     if database:
         config["QINGDAN_DATABASE_URL"] = database
-    return create_app(config)
+    return config
+
+
+def _app(instance: str | None, database: str | None):
+    return create_app(_config(instance, database))
 
 
 instance_option = click.option(
@@ -56,25 +60,31 @@ def _first_dump(app, host: str, port: int) -> None:
     click.echo(f"wrote dump {dump.id} ({len(dump.files)} files): see {state.url_prefix}/@downloads")
 
 
-def _serve(app, host: str, port: int) -> None:
-    from waitress import create_server
-
-    from .api.releases import dump_missed_release
-
-    try:
-        server = create_server(app, host=host, port=port, threads=8, ident="qingdan")
-    except OSError as exc:  # the port is taken, or the address is not this host's
-        raise click.ClickException(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
-            "is another server running there? choose another with --port"
-        ) from None
-    dump_missed_release(app)
+def _announce(app, host: str, port: int) -> None:
     prefix = app.config["QINGDAN_URL_PREFIX"]
     click.echo(f"Qingdan serving on http://{host}:{port}{prefix}/  (docs: {prefix}/docs)")
     if app.config["QINGDAN_PORTAL"]:
         portal = "/" + app.config["QINGDAN_PORTAL_PREFIX"].strip("/")
         click.echo(f"Public portal: http://{host}:{port}{portal.rstrip('/')}/")
-    server.run()
+
+
+def _on_start(app) -> None:
+    """Once per server start, in the process that serves: finish a dump that never did."""
+    from ..api.releases import dump_missed_release
+
+    dump_missed_release(app)
+
+
+def _serve(app, host: str, port: int, threads: int = 8) -> None:
+    from ..serving import serve as run
+
+    try:
+        run(lambda: app, host, port, threads=threads, on_start=_on_start, on_listen=_announce)
+    except OSError as exc:  # the port is taken, or the address is not this host's
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+            "is another server running there? choose another with --port"
+        ) from None
 
 
 @main.command()
@@ -82,14 +92,51 @@ def _serve(app, host: str, port: int) -> None:
 @database_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(instance, database, host, port) -> None:
-    """Serve the API."""
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Processes; above 1, gunicorn forks them (README: Serving in production).",
+)
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Threads per process.",
+)
+def serve(instance, database, host, port, workers, threads) -> None:
+    """Serve the API and the portal (waitress; gunicorn workers with --workers N)."""
+    from ..serving import serve as run
+
+    if workers == 1:
+        _serve(_current_app(_config(instance, database)), host, port, threads)
+        return
+    # The master only checks the schema: no catch-up thread, no connection left to fork.
+    # Each worker builds its own app; concurrent catch-ups claim the checkpoint in turn.
+    probe = _current_app(_config(instance, database) | {"QINGDAN_SEARCH_CATCH_UP_ON_START": False})
+    probe.extensions["qingdan"].engine.dispose()
+    _announce(probe, host, port)
+    click.echo(f"{workers} worker processes x {threads} threads (gunicorn)")
+    run(
+        lambda: _app(instance, database),
+        host,
+        port,
+        workers=workers,
+        threads=threads,
+        on_start=_on_start,
+    )
+
+
+def _current_app(config: dict):
+    """The app, or a ClickException when its database is not at the newest migration."""
     from ..migrate import is_current
 
-    app = _app(instance, database)
+    app = create_app(config)
     if not is_current(app.extensions["qingdan"].engine):
         raise click.ClickException("the database schema is not current: run `qingdan init-db`")
-    _serve(app, host, port)
+    return app
 
 
 @main.command()
