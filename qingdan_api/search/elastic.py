@@ -31,7 +31,8 @@ from .documents import (
     query_length,
 )
 from .protocol import FACETS, Hit, SearchQuery, SearchResults, Suggestion
-from .text import AllOf, Node, Term, ideographic
+from .suggestions import FETCH_FACTOR, key_of, suffix_keys
+from .text import _HAS_DIGIT, MIN_CODE_PREFIX, STOPWORDS, AllOf, Node, Term, ideographic
 
 TEXT_FIELDS = ("name", "titles", "body")
 FACET_FIELDS = {
@@ -54,6 +55,10 @@ TEXT_SCORE_SCALE = 0.05
 _KEYWORD = {"type": "keyword"}
 # The built-in whitespace analyzer: the terms arrive segmented and lowercased (text.words).
 _TEXT = {"type": "text", "analyzer": "whitespace"}
+# Inputs arrive as matching keys ([0-9a-z] and ideographs), then a space and the name.
+_COMPLETION = {"type": "completion", "analyzer": "keyword", "max_input_length": 600}
+COMPLETION_WEIGHT = 10000  # above any name length, so weights order start, then length
+SUGGEST_MAPPING = {"suggest": _COMPLETION}
 
 
 def cjk_field(field: str) -> str:
@@ -103,10 +108,29 @@ def index_template(alias: str) -> dict[str, Any]:
                     **{field: _KEYWORD for field in FACET_FIELDS.values()},
                     "disposition": _KEYWORD,
                     "parent_code": _KEYWORD,
+                    **SUGGEST_MAPPING,
                 },
             },
         },
     }
+
+
+def completions(name: str) -> list[dict[str, Any]]:
+    """The `suggest` inputs of an item name: each word-start suffix of its key, then the name.
+
+    As the `sql` backend's name rows: 经营 completes 食品经营许可 through 经营许可. The name
+    after the suffix makes inputs of different names differ (食品经营许可 and 药品经营许可
+    share 经营许可), so `skip_duplicates` drops only items of the same name. Names that
+    begin with the input weigh most, then shorter names.
+    """
+    keys = suffix_keys(name)
+    if not keys:
+        return []
+    start = {"input": [f"{keys[0]} {name}"], "weight": 2 * COMPLETION_WEIGHT - len(name)}
+    inside = [f"{key} {name}" for key in keys[1:]]
+    return [start] + (
+        [{"input": inside, "weight": COMPLETION_WEIGHT - len(name)}] if inside else []
+    )
 
 
 def source(document: Document) -> dict[str, Any]:
@@ -127,6 +151,7 @@ def source(document: Document) -> dict[str, Any]:
         "region_code": record["region_code"],
         "disposition": record["disposition"],
         "parent_code": record.get("parent_code"),
+        "suggest": completions(record["name"]),
     }
 
 
@@ -283,6 +308,33 @@ def suggest_body(node: Node, typed: str, limit: int) -> dict[str, Any]:
     }
 
 
+def completion_body(key: str, limit: int) -> dict[str, Any]:
+    """Keyword arguments of `Elasticsearch.search`: names completing `key` (a matching key)."""
+    return {
+        "size": 0,
+        "_source": ["name_exact", "code"],
+        "suggest": {
+            "names": {
+                "prefix": key,
+                "completion": {
+                    "field": "suggest",
+                    "size": limit * FETCH_FACTOR,
+                    "skip_duplicates": True,
+                },
+            }
+        },
+    }
+
+
+def name_counts_body(names: list[str]) -> dict[str, Any]:
+    """Keyword arguments of `Elasticsearch.search`: how many items carry each name."""
+    return {
+        "size": 0,
+        "query": {"terms": {"name_exact": names}},
+        "aggs": {"names": {"terms": {"field": "name_exact", "size": max(1, len(names))}}},
+    }
+
+
 def alias_swap(alias: str, new_index: str, old_indexes: Iterable[str]) -> list[dict[str, Any]]:
     """`update_aliases` actions that move `alias` to `new_index` in one atomic step."""
     actions: list[dict[str, Any]] = [
@@ -323,9 +375,14 @@ class ElasticsearchBackend:
         return index
 
     def _ensure_alias(self) -> None:
-        if not self._ready and not self._current_indexes():
-            index = self._new_index()
-            self.client.indices.update_aliases(actions=alias_swap(self.alias, index, []))
+        if not self._ready:
+            if self._current_indexes():
+                # An index made before the `suggest` field: add it (a strict mapping would
+                # refuse the documents); what it holds completes after `qingdan reindex`.
+                self.client.indices.put_mapping(index=self.alias, properties=SUGGEST_MAPPING)
+            else:
+                index = self._new_index()
+                self.client.indices.update_aliases(actions=alias_swap(self.alias, index, []))
         self._ready = True
 
     def write(self, session: Session, documents: list[Document], removed: list[int]) -> None:
@@ -389,6 +446,11 @@ class ElasticsearchBackend:
         return SearchResults(hits, response["hits"]["total"]["value"], facets)
 
     def suggest(self, session: Session, node: Node, typed: str, limit: int) -> list[Suggestion]:
+        key = key_of(typed)
+        if key in STOPWORDS:
+            return []
+        if key and not (_HAS_DIGIT.search(key) and len(key) >= MIN_CODE_PREFIX):
+            return self._complete(key, limit)
         response = self._search(suggest_body(node, typed, limit))
         if response is None:
             return []
@@ -400,3 +462,24 @@ class ElasticsearchBackend:
             )
             for hit in response["hits"]["hits"]
         ]
+
+    def _complete(self, key: str, limit: int) -> list[Suggestion]:
+        """Names from the completion suggester (an in-memory prefix automaton), then counts.
+
+        Matching names with a `collapse` on them, and an inner hit per group to count its
+        items, cost about ten times the `sql` backend's prefix range at 100k items.
+        """
+        response = self._search(completion_body(key, limit))
+        if response is None:
+            return []
+        found: dict[str, str] = {}
+        for option in response["suggest"]["names"][0]["options"]:
+            found.setdefault(option["_source"]["name_exact"], option["_source"]["code"])
+        names = list(found)[:limit]
+        if not names:
+            return []
+        counted = self._search(name_counts_body(names)) or {
+            "aggregations": {"names": {"buckets": []}}
+        }
+        counts = {b["key"]: b["doc_count"] for b in counted["aggregations"]["names"]["buckets"]}
+        return [Suggestion(name, found[name], counts.get(name, 1)) for name in names]
