@@ -43,11 +43,12 @@ class Search(MethodView):
         match. Digits and letters also match item codes by prefix. Takes the filters of
         /items. Page on with the `next` batching link.
 
-        A search without filters whose words match more than 2,000 items is answered from
-        the 2,000 most recently indexed matches, the 2,000 most recent items matching in
-        their name and the items named exactly as typed: ranked, counted and faceted over
-        those only, with `approximate: true` (and `items_total` counting them). Filtered
-        searches are always exact.
+        On the default `sql` backend, a search without filters whose words match more than
+        2,000 items (QINGDAN_SEARCH_MATCH_CAP) is answered from the 2,000 most recently
+        indexed matches, the 2,000 most recent items matching in their name and the items
+        named exactly as typed: ranked, counted and faceted over those only, with
+        `approximate: true` (`items_total` and `facets` then count those candidates).
+        Filtered searches are always exact.
         """
         result = service.search(
             db_session(),

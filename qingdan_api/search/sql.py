@@ -25,7 +25,7 @@ from .protocol import FACETS, Hit, SearchQuery, SearchResults, Suggestion
 from .text import Node
 
 FACET_SIZE = 20
-# Matches a search ranks, counts and facets at most, from each of its candidate sources;
+# Matches an unfiltered search ranks, counts and facets at most, per candidate source;
 # beyond it the answer says `approximate` (see `_capped_matches`). A word found in most
 # of 1M items otherwise cost seconds per request in reading, scoring and facet counting.
 MATCH_CAP = 2000
@@ -40,6 +40,9 @@ class SqlBackend:
 
     name = "sql"
     checkpoint_name = "sql"
+
+    def __init__(self, match_cap: int = MATCH_CAP):
+        self.match_cap = match_cap  # QINGDAN_SEARCH_MATCH_CAP
 
     def write(self, session: Session, documents: list[Document], removed: list[int]) -> None:
         _native(session).write(session, documents, removed)
@@ -61,10 +64,10 @@ class SqlBackend:
         native = _native(session)
         # Filtered searches stay exact: the recent matches may hold none of what they want.
         approximate = query.filters == UNFILTERED and native.more_than(
-            session, query.node, MATCH_CAP
+            session, query.node, self.match_cap
         )
         if approximate:
-            rows = _capped_rows(session, native, query)
+            rows = _capped_rows(session, native, query, self.match_cap)
             return _results(session, query, rows, approximate=True)
         matches = native.match(query.node)
         # An IN over the name-only match is evaluated once; an outer join to it made
@@ -120,21 +123,21 @@ def _results(session: Session, query: SearchQuery, rows: list, approximate: bool
     return SearchResults(hits, total, facets, approximate=approximate)
 
 
-def _capped_rows(session: Session, native, query: SearchQuery) -> list[tuple]:
-    """Scored rows of the candidates of an unfiltered query with more than MATCH_CAP matches.
+def _capped_rows(session: Session, native, query: SearchQuery, cap: int) -> list[tuple]:
+    """Scored rows of the candidates of an unfiltered query with more than `cap` matches.
 
-    Candidates: the MATCH_CAP most recently indexed matches (scored by text), the
-    MATCH_CAP most recent name matches and the items named exactly as typed. Name
+    Candidates: the `cap` most recently indexed matches (scored by text), the `cap`
+    most recent name matches and the items named exactly as typed. Name
     matches are sparser than matches, so the capped name matches hold every name match
     among the capped matches: the name tier is right for every candidate, and the tiers
     outweigh the text score of the few candidates that come without one. Reading,
     scoring and joining stay bounded whatever the word (one found in most items cost
     seconds at 1M). Scores are summed in the order `search` sums them in SQL.
     """
-    text_score = dict(session.execute(select(native.match(query.node, cap=MATCH_CAP))).all())
+    text_score = dict(session.execute(select(native.match(query.node, cap=cap))).all())
     named = set(
         session.scalars(
-            select(native.match(query.node, scope="name", cap=MATCH_CAP, scored=False).c.item_id)
+            select(native.match(query.node, scope="name", cap=cap, scored=False).c.item_id)
         )
     )
     exact = set(
