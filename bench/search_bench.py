@@ -191,7 +191,7 @@ def run_backend(name: str, url: str, workdir: str, args, queries) -> dict:
     indexer = app.extensions["qingdan"].search
     result: dict = {"backend": name, "load_before": _load()}
     try:
-        if args.instance and name == "sql":
+        if args.instance and name == "sql" and not args.reuse_index:
             empty_sql_index(app)
         rates = SliceRates(args.slice, name)
         started = time.perf_counter()
@@ -266,6 +266,9 @@ def main() -> None:
     )
     parser.add_argument("--slice", type=int, default=50000, help="changes per rate report")
     parser.add_argument("--no-reindex", dest="reindex", action="store_false")
+    parser.add_argument(
+        "--reuse-index", action="store_true", help="--instance: keep its `sql` index (latency only)"
+    )
     args = parser.parse_args()
     rng = random.Random(2026)
     if args.instance:
