@@ -20,8 +20,8 @@ from typing import Any
 from elasticsearch import Elasticsearch, NotFoundError, helpers
 from sqlalchemy.orm import Session
 
-from ..domain.codes import region_prefix
-from ..services.catalog import ItemFilters, filtered, vocabulary_value
+from ..domain.laws import law_keys
+from ..listings.elastic import filter_clauses
 from .documents import (
     EXACT_NAME_BOOST,
     NAME_CLOSENESS_BOOST,
@@ -43,6 +43,16 @@ FACET_FIELDS = {
     "region": "region_code",
 }
 FACET_SIZE = 20
+# Fields added after the first indexes were made: harvested documents carry their
+# source (local ones have no such field: `source=0`); `laws` holds the law keys the
+# legal bases cite (the `law` filter; documents indexed before it need `qingdan reindex`);
+# `suggest` completes names (inputs: matching keys, a space, the name; see `completions`).
+_COMPLETION = {"type": "completion", "analyzer": "keyword", "max_input_length": 600}
+ADDED_FIELDS = {
+    "source_id": {"type": "integer"},
+    "laws": {"type": "keyword"},
+    "suggest": _COMPLETION,
+}
 BULK_CHUNK = 1000
 # Seconds a bulk request may take: a batch of 2,000 documents that waits for a refresh
 # outlasted the client's default 10 s on a busy machine.
@@ -55,10 +65,7 @@ TEXT_SCORE_SCALE = 0.05
 _KEYWORD = {"type": "keyword"}
 # The built-in whitespace analyzer: the terms arrive segmented and lowercased (text.words).
 _TEXT = {"type": "text", "analyzer": "whitespace"}
-# Inputs arrive as matching keys ([0-9a-z] and ideographs), then a space and the name.
-_COMPLETION = {"type": "completion", "analyzer": "keyword", "max_input_length": 600}
 COMPLETION_WEIGHT = 10000  # above any name length, so weights order start, then length
-SUGGEST_MAPPING = {"suggest": _COMPLETION}
 
 
 def cjk_field(field: str) -> str:
@@ -108,7 +115,7 @@ def index_template(alias: str) -> dict[str, Any]:
                     **{field: _KEYWORD for field in FACET_FIELDS.values()},
                     "disposition": _KEYWORD,
                     "parent_code": _KEYWORD,
-                    **SUGGEST_MAPPING,
+                    **ADDED_FIELDS,
                 },
             },
         },
@@ -151,6 +158,8 @@ def source(document: Document) -> dict[str, Any]:
         "region_code": record["region_code"],
         "disposition": record["disposition"],
         "parent_code": record.get("parent_code"),
+        "laws": law_keys(record.get("legal_bases")),
+        **({"source_id": document.source_id} if document.source_id is not None else {}),
         "suggest": completions(record["name"]),
     }
 
@@ -199,26 +208,6 @@ def node_query(node: Node, scope: str | None = None) -> dict[str, Any]:
     if isinstance(node, AllOf):
         return {"bool": {"must": parts}}
     return {"bool": {"should": parts, "minimum_should_match": 1}}
-
-
-def filter_clauses(filters: ItemFilters) -> list[dict[str, Any]]:
-    clauses: list[dict[str, Any]] = []
-    if filters.unit:
-        clauses.append({"term": {"unit": filters.unit}})
-    for param, vocabulary, field in (
-        ("category", "categories", "category"),
-        ("level", "levels", "level"),
-        ("target", "targets", "targets"),
-        ("disposition", "dispositions", "disposition"),
-    ):
-        value = getattr(filters, param)
-        if value:
-            clauses.append({"term": {field: vocabulary_value(vocabulary, value, param)}})
-    if filters.region:
-        clauses.append({"prefix": {"region_code": region_prefix(filters.region)}})
-    if filters.parent:
-        clauses.append({"term": {"parent_code": filters.parent}})
-    return clauses
 
 
 def name_tier(node: Node, typed_length: int) -> list[dict[str, Any]]:
@@ -375,14 +364,16 @@ class ElasticsearchBackend:
         return index
 
     def _ensure_alias(self) -> None:
-        if not self._ready:
-            if self._current_indexes():
-                # An index made before the `suggest` field: add it (a strict mapping would
-                # refuse the documents); what it holds completes after `qingdan reindex`.
-                self.client.indices.put_mapping(index=self.alias, properties=SUGGEST_MAPPING)
-            else:
-                index = self._new_index()
-                self.client.indices.update_aliases(actions=alias_swap(self.alias, index, []))
+        if self._ready:
+            return
+        if not self._current_indexes():
+            index = self._new_index()
+            self.client.indices.update_aliases(actions=alias_swap(self.alias, index, []))
+        else:
+            # Indexes made before a field existed: adding a field to a mapping is
+            # allowed in place, so they take new documents without a rebuild (what they
+            # hold gets name completions at the next `qingdan reindex`).
+            self.client.indices.put_mapping(index=self.alias, properties=ADDED_FIELDS)
         self._ready = True
 
     def write(self, session: Session, documents: list[Document], removed: list[int]) -> None:
@@ -434,7 +425,6 @@ class ElasticsearchBackend:
             return 0
 
     def search(self, session: Session, query: SearchQuery) -> SearchResults:
-        filtered(session, query.filters)  # validates the filters exactly as /items does
         response = self._search(search_body(query))
         if response is None:
             return SearchResults([], 0, {name: [] for name in FACETS})
