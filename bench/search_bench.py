@@ -2,6 +2,7 @@
 
     python -m bench.search_bench --items 100000 [--database URL] [--queries 300]
         [--backend sql|elasticsearch|both] [--es-url URL] [--record]
+    python -m bench.search_bench --instance COPY_OF_DEMO [--no-reindex] [--slice 50000] ...
 
 Builds a throwaway SQLite database (or uses --database, which must be empty), loads N
 items without the after-commit hook, then, for each backend over that one database, times
@@ -10,7 +11,15 @@ the Flask test client. Item names and legal bases come from the search test city
 (tests/search/dataset.py) spread over N / 31 units, until the demo generator can stand in.
 The `elasticsearch` backend writes to a throwaway alias on the node at --es-url (default:
 the test node of tests/servers/elasticsearch.sh) and also reports the node's resident
-memory. --record appends one JSON line per backend to bench/results/search_bench.jsonl.
+memory. --record appends one JSON line per backend to bench/results/search_bench.jsonl,
+with the machine's load average (the machine is shared: figures are only comparable with
+the load they ran under).
+
+--instance takes an existing instance folder instead (a COPY of a `qingdan demo
+--load-only` folder: the schema is upgraded and the `sql` index emptied, so catch-up
+absorbs the whole change feed again) and queries it with the demo relevance set and the
+names of its own items. Catch-up reports its rate per --slice changes, to show whether
+indexing stays flat as the index grows.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from qingdan_api import create_app
@@ -38,6 +48,7 @@ from tests import factories as f
 from tests.search import dataset
 
 RELEVANCE = Path(__file__).resolve().parent.parent / "tests" / "search" / "relevance.json"
+RELEVANCE_DEMO = RELEVANCE.with_name("relevance_demo.json")
 RESULTS = Path(__file__).parent / "results" / "search_bench.jsonl"
 ES_URL = os.environ.get("QINGDAN_TEST_ES_URL", "http://127.0.0.1:9200")
 UNIT_NAMES = [u["name"] for u in dataset.UNITS]
@@ -113,6 +124,58 @@ def node_memory(client) -> dict[str, float]:
     return memory
 
 
+class SliceRates:
+    """A progress sink for `catch_up`: the rate of each `size`-change slice, printed."""
+
+    def __init__(self, size: int, label: str):
+        self.size, self.label = size, label
+        self.done = self.last_done = 0
+        self.last = time.perf_counter()
+        self.last_cpu = time.process_time()
+        self.slices: list[dict] = []
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.done - self.last_done >= self.size:
+            self.close()
+
+    def close(self) -> None:
+        """Record the slice in progress (also the last, partial one)."""
+        now, cpu = time.perf_counter(), time.process_time()
+        if self.done == self.last_done:
+            return
+        changes = self.done - self.last_done
+        rate = changes / (now - self.last)
+        # Per second of this process's CPU (SQLite runs in it too): what the indexer would
+        # do with a core to itself, which the shared machine seldom gives it.
+        cpu_rate = changes / max(cpu - self.last_cpu, 1e-9)
+        self.slices.append(
+            {
+                "upto": self.done,
+                "items_per_s": round(rate),
+                "items_per_cpu_s": round(cpu_rate),
+                "load": _load()[0],
+            }
+        )
+        print(
+            f"[{self.label}] catch-up up to {self.done:>9,}: {rate:7,.0f}/s "
+            f"({cpu_rate:7,.0f}/cpu-s)  load {_load()}"
+        )
+        self.last, self.last_done, self.last_cpu = now, self.done, cpu
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def empty_sql_index(app) -> None:
+    """Empty the `sql` index and its checkpoint: the next catch-up absorbs the whole feed."""
+    state = app.extensions["qingdan"]
+    with state.session_factory() as session, session.begin():
+        state.search.backend.rebuild(session, [])
+        session.execute(text("DELETE FROM search_checkpoints WHERE name = 'sql'"))
+
+
 def run_backend(name: str, url: str, workdir: str, args, queries) -> dict:
     """Index and query one backend over the loaded database; its figures."""
     config = {
@@ -123,22 +186,28 @@ def run_backend(name: str, url: str, workdir: str, args, queries) -> dict:
     }
     if name == "elasticsearch":
         config["QINGDAN_ELASTICSEARCH_URL"] = args.es_url
-        config["QINGDAN_ELASTICSEARCH_INDEX"] = f"qingdan-bench-{uuid.uuid4().hex[:8]}"
+        config["QINGDAN_ELASTICSEARCH_INDEX"] = f"{args.es_prefix}-{uuid.uuid4().hex[:8]}"
     app = create_app(config)
     indexer = app.extensions["qingdan"].search
-    result: dict = {"backend": name}
+    result: dict = {"backend": name, "load_before": _load()}
     try:
+        if args.instance and name == "sql" and not args.reuse_index:
+            empty_sql_index(app)
+        rates = SliceRates(args.slice, name)
         started = time.perf_counter()
-        absorbed = indexer.catch_up()
+        absorbed = indexer.catch_up(progress=rates)
         elapsed = time.perf_counter() - started
+        rates.close()
         result["catch_up_items_per_s"] = round(absorbed / elapsed)
+        result["catch_up_slices"] = rates.slices
         rate = absorbed / elapsed
         print(f"[{name}] catch-up: {absorbed} changes in {elapsed:.1f}s = {rate:,.0f}/s")
-        started = time.perf_counter()
-        count = indexer.reindex()
-        elapsed = time.perf_counter() - started
-        result["reindex_items_per_s"] = round(count / elapsed)
-        print(f"[{name}] reindex:  {count} items in {elapsed:.1f}s = {count / elapsed:,.0f}/s")
+        if args.reindex:
+            started = time.perf_counter()
+            count = indexer.reindex()
+            elapsed = time.perf_counter() - started
+            result["reindex_items_per_s"] = round(count / elapsed)
+            print(f"[{name}] reindex:  {count} items in {elapsed:.1f}s = {count / elapsed:,.0f}/s")
         searches, keystrokes = queries
         client = app.test_client()
         _time(client, "/api/@search", searches[:20])  # warm caches
@@ -148,18 +217,38 @@ def run_backend(name: str, url: str, workdir: str, args, queries) -> dict:
         print(f"[{name}] @suggest: {_show(result['suggest'])}")
         status = indexer.status()
         result["documents"] = status.documents
-        print(f"[{name}] status:   {status}")
+        result["load_after"] = _load()
+        print(f"[{name}] status:   {status}  load {result['load_after']}")
         if name == "elasticsearch":
             backend = indexer.backend
             (node,) = backend.client.nodes.info(metric="process")["nodes"].values()
             result["node"] = {"version": node["version"], **node_memory(backend.client)}
             print(f"[{name}] node:     {result['node']}")
-            stale = list(backend.client.indices.get(index=f"{backend.alias}-*"))
-            backend.client.indices.delete(index=",".join(stale))
-            backend.client.indices.delete_index_template(name=backend.alias)
+            if not args.keep_index:
+                stale = list(backend.client.indices.get(index=f"{backend.alias}-*"))
+                backend.client.indices.delete(index=",".join(stale))
+                backend.client.indices.delete_index_template(name=backend.alias)
     finally:
         app.extensions["qingdan"].engine.dispose()
     return result
+
+
+def demo_queries(url: str, count: int, rng: random.Random) -> tuple[list[str], list[str]]:
+    """Searches from the demo relevance set, keystrokes from names the database holds."""
+    relevance = [case["q"] for case in json.loads(RELEVANCE_DEMO.read_text())["queries"]]
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        top = connection.scalar(text("SELECT max(id) FROM item_versions")) or 0
+        ids = [rng.randint(1, top) for _ in range(count * 4)]
+        names = connection.scalars(
+            text(
+                "SELECT name FROM item_versions WHERE public_status = 'active' "
+                "AND id IN (SELECT value FROM json_each(:ids))"
+            ),
+            {"ids": json.dumps(ids)},
+        ).all()
+    engine.dispose()
+    return [rng.choice(relevance) for _ in range(count)], names
 
 
 def main() -> None:
@@ -169,20 +258,41 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--backend", choices=["sql", "elasticsearch", "both"], default="sql")
     parser.add_argument("--es-url", default=ES_URL, help="Elasticsearch node (elasticsearch)")
+    parser.add_argument("--es-prefix", default="qingdan-bench", help="index alias prefix")
+    parser.add_argument("--keep-index", action="store_true", help="keep the ES index")
     parser.add_argument("--record", action="store_true", help=f"append results to {RESULTS}")
+    parser.add_argument(
+        "--instance", help="a COPY of an existing instance folder (SQLite): no loading"
+    )
+    parser.add_argument("--slice", type=int, default=50000, help="changes per rate report")
+    parser.add_argument("--no-reindex", dest="reindex", action="store_false")
+    parser.add_argument(
+        "--reuse-index", action="store_true", help="--instance: keep its `sql` index (latency only)"
+    )
     args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="qingdan-search-bench-")
-    url = args.database or f"sqlite:///{workdir}/bench.db"
-
-    started = time.perf_counter()
-    load(url, args.items)
-    load_seconds = time.perf_counter() - started
-    print(f"loaded {args.items} items in {load_seconds:.1f}s ({url})")
-
     rng = random.Random(2026)
-    relevance = [case["q"] for case in json.loads(RELEVANCE.read_text())["queries"]]
-    searches = [rng.choice(relevance) for _ in range(args.queries)]
-    names = [r["name"] for r in dataset.records()]
+    if args.instance:
+        workdir = str(Path(args.instance).resolve())
+        url = f"sqlite:///{workdir}/qingdan.db"
+        engine = make_engine(url)
+        upgrade(engine)
+        with engine.connect() as connection:
+            args.items = connection.scalar(
+                text("SELECT count(*) FROM item_versions WHERE public_status = 'active'")
+            )
+        engine.dispose()
+        searches, names = demo_queries(url, args.queries, rng)
+        print(f"instance {workdir}: {args.items} published items")
+    else:
+        workdir = tempfile.mkdtemp(prefix="qingdan-search-bench-")
+        url = args.database or f"sqlite:///{workdir}/bench.db"
+        started = time.perf_counter()
+        load(url, args.items)
+        load_seconds = time.perf_counter() - started
+        print(f"loaded {args.items} items in {load_seconds:.1f}s ({url})")
+        relevance = [case["q"] for case in json.loads(RELEVANCE.read_text())["queries"]]
+        searches = [rng.choice(relevance) for _ in range(args.queries)]
+        names = [r["name"] for r in dataset.records()]
     keystrokes: list[str] = []
     while len(keystrokes) < args.queries:
         name = rng.choice(names)
@@ -197,6 +307,7 @@ def main() -> None:
                 "benchmark": "search",
                 "at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "items": args.items,
+                "data": "demo instance" if args.instance else "search test city",
                 "database": url.split(":", 1)[0].split("+", 1)[0],
                 "cpus": os.cpu_count(),
                 "python": platform.python_version(),

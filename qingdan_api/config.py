@@ -21,6 +21,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "QINGDAN_ELASTICSEARCH_INDEX": ("qingdan-items", str),
     # Absorb changes published while the service was down, in a background thread.
     "QINGDAN_SEARCH_CATCH_UP_ON_START": (True, _flag),
+    # `sql` backend: an unfiltered search matching more items is answered approximately
+    # from this many candidates per source (qingdan_api.search.sql._capped_rows).
+    "QINGDAN_SEARCH_MATCH_CAP": (2000, int),
     "QINGDAN_PAGE_SIZE": (25, int),
     "QINGDAN_MAX_PAGE_SIZE": (200, int),
     # Rows per keyset query of an export or dump: 250 decoded records are ~8 MB per export

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,7 +28,15 @@ def make_engine(url: str, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, json_serializer=_dumps, connect_args={"timeout": 30})
+        engine = create_engine(
+            url,
+            echo=echo,
+            json_serializer=_dumps,
+            # Reading records is the indexer's and the exports' hot path: orjson decodes
+            # them several times faster than the standard library.
+            json_deserializer=orjson.loads,
+            connect_args={"timeout": 30},
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy emit BEGIN itself so transactions behave as on PostgreSQL.
         event.listen(engine, "begin", _sqlite_begin)

@@ -299,6 +299,12 @@ class SearchResultsSchema(ListingSchema):
         values=fields.List(fields.Nested(FacetValueSchema)),
         metadata={"description": "category, unit, level, target, region: counts of all hits"},
     )
+    approximate = fields.Boolean(
+        metadata={
+            "description": "true when a word matched too many items to rank and count them "
+            "all: items_total and facets then count the candidates searched (see @search)"
+        }
+    )
 
 
 class SuggestQuerySchema(QueryArguments):

@@ -42,6 +42,13 @@ class Search(MethodView):
         Words are segmented like the indexed text, so 处罚 finds 行政处罚; every word must
         match. Digits and letters also match item codes by prefix. Takes the filters of
         /items. Page on with the `next` batching link.
+
+        On the default `sql` backend, a search without filters whose words match more than
+        2,000 items (QINGDAN_SEARCH_MATCH_CAP) is answered from the 2,000 most recently
+        indexed matches, the 2,000 most recent items matching in their name and the items
+        named exactly as typed: ranked, counted and faceted over those only, with
+        `approximate: true` (`items_total` and `facets` then count those candidates).
+        Filtered searches are always exact.
         """
         result = service.search(
             db_session(),
@@ -61,7 +68,13 @@ class Search(MethodView):
         ]
         page = Page(rows=result.hits, total=result.total, next=result.next, prev=None)
         body = listing(page, items, service.SORT, backwards=False)
-        return {**body, "@type": "search", "q": args["q"], "facets": result.facets}
+        return {
+            **body,
+            "@type": "search",
+            "q": args["q"],
+            "facets": result.facets,
+            "approximate": result.approximate,
+        }
 
 
 @blp.route("/@suggest", endpoint="suggest")

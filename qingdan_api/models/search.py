@@ -56,7 +56,10 @@ class SearchSuggestion(Base):
 
     __tablename__ = "search_suggestions"
     __table_args__ = (
-        Index("ix_search_suggestions_kind_key", "kind", "key"),
+        # Key first: an index led by `kind` (two values) looked selective to SQLite, which
+        # then scanned every row of a kind to find a batch's terms or items (quadratic
+        # indexing). Prefix ranges still use this one; the kind is checked in the index.
+        Index("ix_search_suggestions_key_kind", "key", "kind"),
         Index("ix_search_suggestions_term", "term"),
         # Each indexing batch replaces its items' code rows: without this, a table scan.
         Index("ix_search_suggestions_item", "item_id"),

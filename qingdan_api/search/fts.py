@@ -32,7 +32,9 @@ class Fts5Index:
             )
             session.execute(delete(SearchDocument).where(SearchDocument.item_id.in_(chunk)))
         if documents:
-            session.execute(insert(SearchDocument), [_row(d) for d in documents])
+            session.connection().execute(
+                insert(SearchDocument.__table__), [_row(d) for d in documents]
+            )
             session.execute(
                 text(
                     "INSERT INTO search_fts (rowid, name, codes, titles, body) "
@@ -54,25 +56,48 @@ class Fts5Index:
             **{name: fts5_expression(node, scope)}
         )
 
-    def match(self, node: Node, *, scope: str | None = None, name: str = "matches") -> Subquery:
+    def match(
+        self,
+        node: Node,
+        *,
+        scope: str | None = None,
+        name: str = "matches",
+        cap: int | None = None,
+        scored: bool = True,
+    ) -> Subquery:
         """(item_id, score) of the matching documents; higher score = better.
 
         `name` names the subquery and its bound parameter, so that one statement can hold
-        several matches.
+        several matches. With `cap`, only the `cap` most recently indexed matches (highest
+        item ids: FTS5 walks its doclists backwards, so the rest are never read). Without
+        `scored`, the score is 0 (no bm25 to compute).
         """
         weights = ", ".join(str(WEIGHTS[f]) for f in FIELDS)
         # bm25() is lower-is-better and negative; negate it so every backend sorts descending.
+        score = f"-bm25(search_fts, {weights})" if scored else "0.0"
+        # LIMIT keeps SQLite from flattening this subquery into an outer join or GROUP BY,
+        # where bm25() cannot be evaluated (-1: no limit).
+        limit = f"ORDER BY rowid DESC LIMIT {int(cap)}" if cap else "LIMIT -1"
         return (
             text(
-                f"SELECT rowid AS item_id, -bm25(search_fts, {weights}) AS score "
-                # LIMIT -1 keeps SQLite from flattening this subquery into an outer join or
-                # GROUP BY, where bm25() cannot be evaluated.
-                f"FROM search_fts WHERE search_fts MATCH :{name} LIMIT -1"
+                f"SELECT rowid AS item_id, {score} AS score "
+                f"FROM search_fts WHERE search_fts MATCH :{name} {limit}"
             )
             .bindparams(**{name: fts5_expression(node, scope)})
             .columns(column("item_id", Integer), column("score", Float))
             .subquery(name)
         )
+
+    def more_than(self, session: Session, node: Node, count: int) -> bool:
+        """Whether more than `count` documents match (reads at most count + 1 of them)."""
+        found = session.scalar(
+            text(
+                "SELECT count(*) FROM (SELECT 1 FROM search_fts "
+                "WHERE search_fts MATCH :expression LIMIT :enough)"
+            ),
+            {"expression": fts5_expression(node), "enough": count + 1},
+        )
+        return found > count
 
 
 def fts5_expression(node: Node, scope: str | None = None) -> str:
@@ -117,17 +142,40 @@ class PostgresIndex:
             f"SELECT item_id FROM search_documents WHERE tsv @@ CAST(:{name} AS tsquery)"
         ).bindparams(**{name: tsquery_expression(node, scope)})
 
-    def match(self, node: Node, *, scope: str | None = None, name: str = "matches") -> Subquery:
+    def match(
+        self,
+        node: Node,
+        *,
+        scope: str | None = None,
+        name: str = "matches",
+        cap: int | None = None,
+        scored: bool = True,
+    ) -> Subquery:
+        score = (
+            f"CAST(ts_rank('{PG_RANK_WEIGHTS}', tsv, CAST(:{name} AS tsquery)) AS double precision)"
+            if scored
+            else "CAST(0 AS double precision)"
+        )
+        limit = f" ORDER BY item_id DESC LIMIT {int(cap)}" if cap else ""
         return (
             text(
-                f"SELECT item_id, CAST(ts_rank('{PG_RANK_WEIGHTS}', tsv, "
-                f"CAST(:{name} AS tsquery)) AS double precision) AS score "
-                f"FROM search_documents WHERE tsv @@ CAST(:{name} AS tsquery)"
+                f"SELECT item_id, {score} AS score "
+                f"FROM search_documents WHERE tsv @@ CAST(:{name} AS tsquery){limit}"
             )
             .bindparams(**{name: tsquery_expression(node, scope)})
             .columns(column("item_id", Integer), column("score", Float))
             .subquery(name)
         )
+
+    def more_than(self, session: Session, node: Node, count: int) -> bool:
+        found = session.scalar(
+            text(
+                "SELECT count(*) FROM (SELECT 1 FROM search_documents "
+                "WHERE tsv @@ CAST(:expression AS tsquery) LIMIT :enough) AS enough"
+            ),
+            {"expression": tsquery_expression(node), "enough": count + 1},
+        )
+        return found > count
 
 
 def tsvector_literal(document: Document) -> str:

@@ -37,6 +37,9 @@ class SearchResults:
     # facet -> [(value, count)], most frequent first; unit values are credit codes,
     # target values are target codes, the others what the record stores.
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    # True when the backend ranked, counted and faceted only part of the matches (a word
+    # found in very many items): `total` and `facets` then count that part.
+    approximate: bool = False
 
 
 @dataclass(frozen=True)

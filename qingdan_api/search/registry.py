@@ -9,9 +9,9 @@ from .protocol import SearchBackend
 
 
 def _sql(config: dict[str, Any]) -> SearchBackend:
-    from .sql import SqlBackend
+    from .sql import MATCH_CAP, SqlBackend
 
-    return SqlBackend()
+    return SqlBackend(match_cap=config.get("QINGDAN_SEARCH_MATCH_CAP") or MATCH_CAP)
 
 
 def _elasticsearch(config: dict[str, Any]) -> SearchBackend:

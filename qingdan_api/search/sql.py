@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Iterable
 from itertools import islice
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
+from ..listings.filters import ACTIVE, ItemFilters
 from ..listings.sql import filtered
 from ..models import ItemVersion, SearchDocument, Unit
 from . import suggestions
@@ -24,6 +26,12 @@ from .protocol import FACETS, Hit, SearchQuery, SearchResults, Suggestion
 from .text import Node
 
 FACET_SIZE = 20
+# Matches an unfiltered search ranks, counts and facets at most, per candidate source;
+# beyond it the answer says `approximate` (see `_capped_matches`). A word found in most
+# of 1M items otherwise cost seconds per request in reading, scoring and facet counting.
+MATCH_CAP = 2000
+UNFILTERED = ItemFilters(status=ACTIVE)
+CHUNK = 5000  # item ids per IN list, under SQLite's bound-parameter limit
 TARGET_CODES = tuple(str(n) for n in range(1, 7))
 REBUILD_BATCH = 2000
 
@@ -33,6 +41,9 @@ class SqlBackend:
 
     name = "sql"
     checkpoint_name = "sql"
+
+    def __init__(self, match_cap: int = MATCH_CAP):
+        self.match_cap = match_cap  # QINGDAN_SEARCH_MATCH_CAP
 
     def write(self, session: Session, documents: list[Document], removed: list[int]) -> None:
         _native(session).write(session, documents, removed)
@@ -52,6 +63,13 @@ class SqlBackend:
 
     def search(self, session: Session, query: SearchQuery) -> SearchResults:
         native = _native(session)
+        # Filtered searches stay exact: the recent matches may hold none of what they want.
+        approximate = query.filters == UNFILTERED and native.more_than(
+            session, query.node, self.match_cap
+        )
+        if approximate:
+            rows = _capped_rows(session, native, query, self.match_cap)
+            return _results(session, query, rows, approximate=True)
         matches = native.match(query.node)
         # An IN over the name-only match is evaluated once; an outer join to it made
         # SQLite rescan it for every row (quadratic on common words).
@@ -67,27 +85,20 @@ class SqlBackend:
             + case((ItemVersion.name == query.exact, EXACT_NAME_BOOST), else_=0.0)
             + case((in_name, NAME_MATCH_BOOST + NAME_CLOSENESS_BOOST * closeness), else_=0.0)
         )
-        ranked = base.with_only_columns(
-            ItemVersion.code.label("code"), score.label("score")
-        ).subquery("ranked")
-        page = select(ranked.c.code, ranked.c.score)
-        if query.after is not None:
-            score, code = query.after
-            page = page.where(
-                or_(ranked.c.score < score, and_(ranked.c.score == score, ranked.c.code > code))
-            )
+        # One pass over the matches for the page, the total and the facets: ranking in one
+        # query and counting in another read, scored and joined every match twice.
         rows = session.execute(
-            page.order_by(ranked.c.score.desc(), ranked.c.code).limit(query.limit)
+            base.with_only_columns(
+                ItemVersion.code,
+                score.label("score"),
+                ItemVersion.category,
+                ItemVersion.unit_id,
+                ItemVersion.level,
+                ItemVersion.region_code,
+                ItemVersion.target_mask,
+            )
         ).all()
-        facet_rows = base.with_only_columns(
-            ItemVersion.category,
-            ItemVersion.unit_id,
-            ItemVersion.level,
-            ItemVersion.region_code,
-            ItemVersion.target_mask,
-        ).subquery("matched")
-        total, facets = _facets(session, facet_rows)
-        return SearchResults([Hit(code, float(score)) for code, score in rows], total, facets)
+        return _results(session, query, rows, approximate=False)
 
     def suggest(self, session: Session, node: Node, typed: str, limit: int) -> list[Suggestion]:
         # A B-tree prefix range over distinct terms (see `suggestions`): a full-text match
@@ -95,27 +106,100 @@ class SqlBackend:
         return suggestions.suggest(session, typed, limit)
 
 
+def _results(session: Session, query: SearchQuery, rows: list, approximate: bool):
+    """The page after `query.after`, the total and the facets of scored match rows.
+
+    `rows`: (code, score, category, unit_id, level, region_code, target_mask) tuples.
+    """
+    total, facets = _facets(session, rows)
+    if query.after is not None:
+        after_score, after_code = query.after
+        rows = [
+            r for r in rows if r[1] < after_score or (r[1] == after_score and r[0] > after_code)
+        ]
+    page = heapq.nsmallest(query.limit, rows, key=lambda r: (-r[1], r[0]))
+    hits = [Hit(code, float(score)) for code, score, *_facet_values in page]
+    return SearchResults(hits, total, facets, approximate=approximate)
+
+
+def _capped_rows(session: Session, native, query: SearchQuery, cap: int) -> list[tuple]:
+    """Scored rows of the candidates of an unfiltered query with more than `cap` matches.
+
+    Candidates: the `cap` most recently indexed matches (scored by text), the `cap`
+    most recent name matches and the items named exactly as typed. Name
+    matches are sparser than matches, so the capped name matches hold every name match
+    among the capped matches: the name tier is right for every candidate, and the tiers
+    outweigh the text score of the few candidates that come without one. Reading,
+    scoring and joining stay bounded whatever the word (one found in most items cost
+    seconds at 1M). Scores are summed in the order `search` sums them in SQL.
+    """
+    text_score = dict(session.execute(select(native.match(query.node, cap=cap))).all())
+    named = set(
+        session.scalars(
+            select(native.match(query.node, scope="name", cap=cap, scored=False).c.item_id)
+        )
+    )
+    exact = set(
+        session.scalars(
+            select(ItemVersion.item_id).where(
+                ItemVersion.public_status == ACTIVE, ItemVersion.name == query.exact
+            )
+        )
+    )
+    ids = sorted(text_score.keys() | named | exact)
+    typed_length = float(query_length(query.exact))
+    rows = []
+    for start in range(0, len(ids), CHUNK):
+        for item_id, code, name, *facet_values in session.execute(
+            select(
+                ItemVersion.item_id,
+                ItemVersion.code,
+                ItemVersion.name,
+                ItemVersion.category,
+                ItemVersion.unit_id,
+                ItemVersion.level,
+                ItemVersion.region_code,
+                ItemVersion.target_mask,
+            ).where(
+                ItemVersion.item_id.in_(ids[start : start + CHUNK]),
+                ItemVersion.public_status == ACTIVE,
+            )
+        ):
+            score = text_score.get(item_id, 0.0) + (
+                EXACT_NAME_BOOST if name == query.exact else 0.0
+            )
+            if item_id in named:
+                closeness = 1.0 if len(name) <= typed_length else typed_length / len(name)
+                score += NAME_MATCH_BOOST + NAME_CLOSENESS_BOOST * closeness
+            rows.append((code, score, *facet_values))
+    return rows
+
+
 def _native(session: Session):
     return native_index(session.get_bind().dialect.name)
 
 
-def _facets(session: Session, matched) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+def _facets(session: Session, rows: list) -> tuple[int, dict[str, list[tuple[str, int]]]]:
     """The total and the counts per facet value over the matched public versions.
 
-    One pass over the matched rows, counted here: five GROUP BY queries each re-ran the
-    full-text match, and SQLite planned them as one match probe per public version.
+    `rows`: (code, score, category, unit_id, level, region_code, target_mask) tuples.
+    Counted here, in one pass: five GROUP BY queries each re-ran the full-text match, and
+    SQLite planned them as one match probe per public version.
     """
-    counters: dict[str, Counter] = {name: Counter() for name in FACETS}
-    total = 0
-    for category, unit_id, level, region, mask in session.execute(select(matched)):
-        total += 1
-        counters["category"][category] += 1
-        counters["unit"][unit_id] += 1
-        counters["level"][level] += 1
-        counters["region"][region] += 1
-        for code in TARGET_CODES:
-            if mask & (1 << int(code)):
-                counters["target"][code] += 1
+    counters: dict[str, Counter] = {
+        "category": Counter(r[2] for r in rows),
+        "unit": Counter(r[3] for r in rows),
+        "level": Counter(r[4] for r in rows),
+        "region": Counter(r[5] for r in rows),
+    }
+    masks = Counter(r[6] for r in rows)  # few distinct masks: count them, then their bits
+    counters["target"] = Counter(
+        {
+            code: n
+            for code in TARGET_CODES
+            if (n := sum(c for mask, c in masks.items() if mask & (1 << int(code))))
+        }
+    )
     facets = {name: _top(counter) for name, counter in counters.items()}
     credit_codes = dict(
         session.execute(
@@ -125,7 +209,7 @@ def _facets(session: Session, matched) -> tuple[int, dict[str, list[tuple[str, i
     facets["unit"] = _top(
         Counter({credit_codes[u]: n for u, n in counters["unit"].items() if u in credit_codes})
     )
-    return total, facets
+    return len(rows), {name: facets[name] for name in FACETS}
 
 
 def _top(counter: Counter) -> list[tuple[str, int]]:

@@ -36,6 +36,7 @@ class SearchPage:
     total: int
     facets: dict[str, list[dict[str, Any]]]
     next: Cursor | None
+    approximate: bool = False  # total and facets count only part of the matches
 
 
 def parse_query(q: str | None, *, prefix_last: bool = False) -> Node | None:
@@ -97,7 +98,8 @@ def search(
         if h.code in versions  # an index that lags may still hold a withdrawn item
     ]
     next_cursor = Cursor(SORT, "after", (hits[-1].score, hits[-1].code)) if more else None
-    return SearchPage(page, results.total, _labelled(session, results.facets), next_cursor)
+    facets = _labelled(session, results.facets)
+    return SearchPage(page, results.total, facets, next_cursor, results.approximate)
 
 
 def _labelled(session: Session, facets: dict[str, list[tuple[str, int]]]) -> dict:

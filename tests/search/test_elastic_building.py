@@ -14,6 +14,8 @@ from qingdan_api.search.elastic import (
     alias_swap,
     bigrams,
     bulk_actions,
+    completion_body,
+    completions,
     filter_clauses,
     index_template,
     node_query,
@@ -126,3 +128,22 @@ def test_name_tier_scores_closeness_like_the_sql_backend():
     }
     assert function["weight"] == scored["max_boost"] == NAME_CLOSENESS_BOOST
     assert scored["boost_mode"] == "replace"
+
+
+def test_completions_start_at_each_word_and_keep_names_apart():
+    start, inside = completions("食品经营许可")
+    assert start == {"input": ["食品经营许可 食品经营许可"], "weight": 2 * 10000 - 6}
+    assert "经营许可 食品经营许可" in inside["input"]
+    assert inside["weight"] < start["weight"]
+    # Another name with the same word inside completes as itself, not as a duplicate.
+    assert "经营许可 药品经营许可" in completions("药品经营许可")[1]["input"]
+
+
+def test_names_complete_by_the_completion_field():
+    body = completion_body("食品", 10)
+    completion = body["suggest"]["names"]["completion"]
+    assert body["suggest"]["names"]["prefix"] == "食品"
+    assert completion == {"field": "suggest", "size": 40, "skip_duplicates": True}
+    assert index_template("a")["template"]["mappings"]["properties"]["suggest"]["type"] == (
+        "completion"
+    )
