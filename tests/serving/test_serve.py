@@ -36,7 +36,7 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def wait_for(url: str, process: subprocess.Popen, timeout: float = 60.0) -> bytes:
+def wait_for(url: str, process: subprocess.Popen, timeout: float = 300.0) -> bytes:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, process.stdout.read().decode()
@@ -83,7 +83,7 @@ def test_refuses_a_database_without_the_schema(tmp_path):
         serve_command(empty, tmp_path, free_port(), "--workers", "2"),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,
     )
     assert done.returncode == 1
     assert "qingdan init-db" in done.stderr
@@ -95,7 +95,7 @@ def test_zero_workers_or_threads_is_a_usage_error(tmp_path, option):
         serve_command("sqlite://", tmp_path, free_port(), option, "0"),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,
     )
     assert done.returncode == 2
     assert "x>=1" in done.stderr
