@@ -21,8 +21,9 @@ from exporters import alignment_table
 from ..services import alignment, basic_catalogue, catalogue_queries, laws_cited, review_queue
 from ..services.errors import InvalidArgument
 from . import catalogue_schemas as cs
+from .arguments import BoundedInteger, PageArguments, QueryArguments
 from .auth import PRIVATE, SECURITY, current_principal
-from .bodies import MAX_INTEGER, accepts_upload
+from .bodies import accepts_upload
 from .imports import XLSX, ImportReportSchema, _read, _upload, problems_response
 from .links import absolute, item_url, unit_url
 from .paging import page_size
@@ -49,15 +50,8 @@ class CatalogueImportArgs(Schema):
     dry_run = fields.Boolean(load_default=False)
 
 
-class EntryQuery(Schema):
-    class Meta:
-        unknown = RAISE
-
-    edition = fields.Integer(
-        load_default=None,
-        validate=validate.Range(min=1, max=MAX_INTEGER),
-        metadata={"description": "edition id"},
-    )
+class EntryQuery(QueryArguments):
+    edition = BoundedInteger(minimum=1, load_default=None, metadata={"description": "edition id"})
     category = fields.String(load_default=None)
     level = fields.String(load_default=None, metadata={"description": "entries implemented at"})
     sector = fields.String(load_default=None)
@@ -65,9 +59,8 @@ class EntryQuery(Schema):
     q = fields.String(load_default=None, metadata={"description": "words of the name"})
 
 
-class EntryListQuery(EntryQuery):
-    limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_INTEGER))
-    cursor = fields.String(load_default=None, metadata={"description": "next page's token"})
+class EntryListQuery(PageArguments, EntryQuery):
+    """The entry filters with the page arguments of every listing."""
 
 
 class EntryExportQuery(EntryQuery):
@@ -75,12 +68,9 @@ class EntryExportQuery(EntryQuery):
     bom = fields.Boolean(load_default=False)
 
 
-class AlignmentQuery(Schema):
-    class Meta:
-        unknown = RAISE
-
+class AlignmentQuery(QueryArguments):
     unit = fields.String(load_default=None, metadata={"description": "one unit's findings"})
-    edition = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_INTEGER))
+    edition = BoundedInteger(minimum=1, load_default=None)
     kind = fields.String(load_default=None, validate=validate.OneOf(list(alignment.KINDS)))
     explained = fields.Boolean(load_default=None)
 
@@ -92,10 +82,7 @@ class ExplanationSchema(Schema):
     reason = fields.String(required=True, metadata={"description": "why it is as it should be"})
 
 
-class LawsQuery(Schema):
-    class Meta:
-        unknown = RAISE
-
+class LawsQuery(QueryArguments):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
     law = fields.String(load_default=None, metadata={"description": "one law: its articles"})
 

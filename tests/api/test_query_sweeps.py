@@ -15,6 +15,7 @@ import pytest
 
 from tests import factories as f
 from tests.editorial.conftest import UNIT_A, UNIT_B, Desk, tokens  # noqa: F401 (fixture)
+from tests.imports.conftest import csv_bytes, upload
 
 CHINA = timezone(timedelta(hours=8))  # Asia/Shanghai: no daylight saving since 1991
 INT64_OVERFLOW = 2**63
@@ -38,6 +39,16 @@ def world(app, tokens):  # noqa: F811
     release = desk.release("扫描批次", [published])
     noticed = desk.create(f.record(UNIT_A, 802, name="公示事项")).get_json()["code"]
     desk.to_notice(noticed, days=7)
+    # A catalogue edition, so that the catalogue and alignment listings answer 200.
+    basic_code = published[19:31]
+    entry = {"基本编码": basic_code, "事项名称": "扫描事项", "事项类型": "01", "行使层级": "3"}
+    imported = upload(
+        client,
+        "/api/@catalogue/@imports?source=省政务服务数据管理局&edition_date=2026-03-01",
+        csv_bytes([entry]),
+        tokens["admin"],
+    )
+    assert imported.status_code == 200, imported.get_json()
     return {
         "required": {
             path: {p["name"] for p in params if p.get("required")}
@@ -46,6 +57,7 @@ def world(app, tokens):  # noqa: F811
         "code": published,
         "credit_code": UNIT_A["credit_code"],
         "release_id": str(release["id"]),
+        "basic_code": basic_code,
         "notice": noticed,
         "headers": tokens["admin"],
         "reviewer": tokens["reviewer"],
@@ -84,6 +96,8 @@ def _url(path: str, world: dict) -> str:
             return world["notice"]
         if name in world:
             return world[name]
+        if name == "ext" and "/@alignment." in path:
+            return "csv"  # the alignment report is CSV or XLSX
         if name in PATH_VALUES:
             return PATH_VALUES[name]
         raise AssertionError(f"give test_query_sweeps.PATH_VALUES a value for {{{name}}}")
