@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from flask import Response, request, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
 from exporters import alignment_table
 
@@ -37,10 +37,7 @@ blp = Blueprint(
 )
 
 
-class CatalogueImportArgs(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class CatalogueImportArgs(QueryArguments):
     source = fields.String(
         load_default=None, metadata={"description": "publishing body (发布机关) of the edition"}
     )

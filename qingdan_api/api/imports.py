@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import Schema, fields
 
 from ..intake.reader import MAX_BYTES, UnreadableFile, read_form
 from ..intake.template import annotate, build_template
@@ -18,6 +18,7 @@ from ..services import unit_admin, units
 from ..services.errors import PayloadTooLarge as TooLarge
 from ..services.errors import ValidationFailed
 from ..services.importing import run_import
+from .arguments import QueryArguments
 from .auth import PRIVATE, SECURITY, current_principal, etag, if_match_revision
 from .bodies import accepts_upload
 from .editorial_schemas import IfMatchHeader
@@ -34,10 +35,7 @@ blp = Blueprint(
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class ImportArgs(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
+class ImportArgs(QueryArguments):
     unit = fields.String(
         load_default=None,
         metadata={"description": "credit or organisation code of rows that name no unit"},
