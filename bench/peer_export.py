@@ -28,11 +28,10 @@ import urllib.request
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from qingdan_api.domain.export_schema import record_schema
-
 from exporters.csv_export import cell
 from exporters.tables import Column, main_table
 from qingdan_api.search.documents import field_texts
+from qingdan_api.services.export_schema import record_schema
 
 FILTER_COLUMNS = ("unit_credit_code", "category", "level", "region_code")
 BATCH = 2000

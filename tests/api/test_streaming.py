@@ -162,7 +162,8 @@ def test_head_has_the_headers_without_producing_the_body(server, ext):
     assert "content-length" not in head.headers
     for name in ("etag", "last-modified", "content-type", "content-disposition"):
         assert head.headers[name] == got.headers[name]
-    assert cpu_head < cpu_get / 10, (cpu_head, cpu_get)
+    # A bound, not a timing: a HEAD that produced the body would cost what the GET does.
+    assert cpu_head < cpu_get / 2, (cpu_head, cpu_get)
 
 
 def test_head_runs_no_query_for_the_records(app, world):
