@@ -29,7 +29,7 @@ STATUS_OF: dict[type[domain.DomainError], HTTPStatus] = {
 
 
 # Details of a domain error that the envelope carries; the others are for logs or headers.
-BODY_DETAILS = frozenset({"withdrawal", "current_revision"})
+BODY_DETAILS = frozenset({"withdrawal", "current_revision", "missing"})
 
 
 def status_of(error: domain.DomainError) -> HTTPStatus:

@@ -35,6 +35,10 @@ class ErrorSchema(Schema):
     current_revision = fields.Integer(
         metadata={"description": "412 only: the item's revision now (its ETag is that number)"}
     )
+    missing = fields.List(
+        fields.String(),
+        metadata={"description": "422 of a submit only: the field paths still to be filled in"},
+    )
 
 
 class QingdanApi(Api):

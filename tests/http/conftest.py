@@ -26,7 +26,7 @@ DIRTY_NAME = "含控制字符\x07\x1b的事项\ufffe"
 DIRTY = f.record(UNIT, 5, name=DIRTY_NAME)
 
 # The keys of the documented Error schema (api/smorest.py).
-ENVELOPE_KEYS = {"code", "status", "message", "errors", "withdrawal", "current_revision"}
+ENVELOPE_KEYS = {"code", "status", "message", "errors", "withdrawal", "current_revision", "missing"}
 
 
 @pytest.fixture(scope="module")
