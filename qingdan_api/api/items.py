@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from ..domain.fields import ITEM_FIELDS, VERSION_FIELDS
+from ..domain.published_json import SUMMARY_FIELDS
 from ..models import ItemVersion
 from ..services import catalog, history
 from ..services.errors import InvalidArgument
@@ -17,22 +18,13 @@ from .paging import page_size
 from .schemas import ItemListingSchema, ItemQuery, ItemSchema, VersionListingSchema
 from .session import db_session
 from .sources import source_label
+from .spliced import chosen_bytes, item_bytes, json_response, listing_body
 
 blp = Blueprint(
     "qingdan_items", __name__, description="Published items of the power and responsibility lists"
 )
 
-SUMMARY_FIELDS = (
-    "code",
-    "name",
-    "sub_item_name",
-    "category",
-    "level",
-    "unit",
-    "disposition",
-    "version",
-    "published_at",
-)
+LISTING_SCHEMA = ItemListingSchema()
 SELECTABLE_FIELDS = frozenset(f.name for f in ITEM_FIELDS + VERSION_FIELDS)
 
 
@@ -99,15 +91,23 @@ class Items(MethodView):
         /items.{ext} for its options. Cursor, limit, sort and fields do not apply there.
         """
         chosen = parse_fields(args["fields_"])
+        summary = chosen == SUMMARY_FIELDS
+        stored = ItemVersion.summary_json if summary else ItemVersion.public_json
         page = catalog.list_items(
             db_session(),
             filters_from(args),
             sort=args["sort"],
             limit=page_size(args["limit"]),
             cursor=args["cursor"],
+            only=(stored, ItemVersion.source_id),
         )
-        items = [item_resource(v, chosen) for v in page.rows]
-        return listing(page, items, args["sort"])
+        key = stored.key
+        if summary:
+            items = [item_bytes(getattr(row, key), row.source_id) for row in page.rows]
+        else:
+            items = [chosen_bytes(getattr(row, key), row.source_id, chosen) for row in page.rows]
+        body = listing_body(LISTING_SCHEMA, listing(page, [], args["sort"]), items)
+        return json_response(body)
 
 
 @blp.route("/items/<string:code>", endpoint="get_item")
@@ -117,7 +117,13 @@ class ItemResource(MethodView):
     def get(self, args, code: str):
         """The published version of one item (410 Gone when it was withdrawn)."""
         at = catalog.parse_at(args["at"])
-        return item_resource(catalog.get_item_version(db_session(), code, at))
+        found = catalog.get_item_body(db_session(), code, at)
+        response = json_response(item_bytes(found.body, found.source_id))
+        if found.source_id is None:
+            # A published version never changes: its content hash and number name the body
+            # (the source label of harvested items can change, so theirs hash the body).
+            response.set_etag(f"{found.content_hash[:32]}.{found.number}", weak=True)
+        return response
 
 
 @blp.route("/items/<string:code>/@versions", endpoint="get_versions")

@@ -22,6 +22,7 @@ from ..domain.codes import (
 from ..models import Change, Item, ItemVersion
 from .errors import Gone, InvalidArgument, NotFound
 from .paging import Cursor, Page
+from .published import render_version
 from .unit_lookup import find_unit
 
 ACTIVE = "active"
@@ -231,8 +232,14 @@ def list_items(
     limit: int = 25,
     cursor: str | None = None,
     with_total: bool = True,
+    only: tuple[Any, ...] = (),
 ) -> Page:
-    """One page of public items with cursors to the pages before and after it."""
+    """One page of public items with cursors to the pages before and after it.
+
+    Rows are ItemVersion objects, or with `only` rows of just those columns (plus the
+    code and the sort column, which the cursors need): listings that splice stored bytes
+    read no record.
+    """
     column, descending = _sort(sort)
     base = filtered(session, filters)
     position = Cursor.decode(cursor, sort) if cursor else None
@@ -241,13 +248,18 @@ def list_items(
     ascending = descending == backwards
     # The code makes every sort total; sorting by code itself needs no second key.
     columns = (column,) if column is ItemVersion.code else (column, ItemVersion.code)
+    selected = tuple(dict.fromkeys((*columns, *only))) if only else ()
     query = base
     if position is not None and position.key is not None:
         values = _key_values(position.key, column)[-len(columns) :]
         edge, key = tuple_(*columns), tuple_(*values)
         query = query.where(edge > key if ascending else edge < key)
     order = [c.asc() if ascending else c.desc() for c in columns]
-    rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
+    query = query.order_by(*order).limit(limit + 1)
+    if selected:
+        rows = list(session.execute(query.with_only_columns(*selected)))
+    else:
+        rows = list(session.scalars(query))
     more = len(rows) > limit
     rows = rows[:limit]
     if backwards:
@@ -266,31 +278,83 @@ def list_items(
     return Page(rows=rows, total=total, next=next_cursor, prev=prev_cursor)
 
 
-def get_item_version(session: Session, code: str, at: datetime | None = None) -> ItemVersion:
-    """The version the public sees (or saw `at` a moment); Gone for a withdrawn item."""
+def _public_version_query(code: str, at: datetime | None, *columns) -> Select:
     public = (ItemVersion.public_status.in_((ACTIVE, WITHDRAWN)),)
     condition = public if at is None else as_of(at)
-    version = session.scalar(select(ItemVersion).where(ItemVersion.code == code, *condition))
+    return select(*columns).where(ItemVersion.code == code, *condition)
+
+
+def _not_found(code: str, at: datetime | None) -> NotFound:
+    when = "" if at is None else f" on {at.isoformat()}"
+    return NotFound(f"no published item with code {code}{when}")
+
+
+def get_item_version(session: Session, code: str, at: datetime | None = None) -> ItemVersion:
+    """The version the public sees (or saw `at` a moment); Gone for a withdrawn item."""
+    version = session.scalar(_public_version_query(code, at, ItemVersion))
     if version is None:
-        when = "" if at is None else f" on {at.isoformat()}"
-        raise NotFound(f"no published item with code {code}{when}")
+        raise _not_found(code, at)
     if version.disposition in vocab.WITHDRAWING_DISPOSITIONS:
-        record = version.record
-        raise Gone(
-            f"item {code} was withdrawn: {vocab.label('dispositions', record['disposition'])}",
-            withdrawal={
-                "code": code,
-                "name": record["name"],
-                "disposition": record["disposition"],
-                "disposition_label": vocab.label("dispositions", record["disposition"]),
-                "reason": record.get("disposition_reason"),
-                "merged_into": record.get("merged_into"),
-                "transferred_to": record.get("transferred_to"),
-                "withdrawn_at": version.published_at.isoformat(),
-                "version": version.number,
-            },
-        )
+        raise _gone(version)
     return version
+
+
+@dataclass(frozen=True)
+class PublishedBody:
+    """The stored public JSON of the version the public sees, and what its ETag needs."""
+
+    code: str
+    number: int
+    content_hash: str
+    source_id: int | None
+    body: bytes  # domain/published_json.py: `@id`s relative to the API root
+
+
+def get_item_body(session: Session, code: str, at: datetime | None = None) -> PublishedBody:
+    """Like `get_item_version`, but only the stored bytes: no record is read or decoded.
+
+    Raises NotFound, or Gone (with the withdrawal's details) for a withdrawn item.
+    """
+    row = session.execute(
+        _public_version_query(
+            code,
+            at,
+            ItemVersion.id,
+            ItemVersion.number,
+            ItemVersion.disposition,
+            ItemVersion.content_hash,
+            ItemVersion.source_id,
+            ItemVersion.public_json,
+        )
+    ).first()
+    if row is None:
+        raise _not_found(code, at)
+    if row.disposition in vocab.WITHDRAWING_DISPOSITIONS:
+        raise _gone(session.get(ItemVersion, row.id))
+    body = row.public_json
+    if body is None:  # stamped at publication; rendered here only if a path missed it
+        body = render_version(session.get(ItemVersion, row.id)).full
+    return PublishedBody(code, row.number, row.content_hash, row.source_id, bytes(body))
+
+
+def _gone(version: ItemVersion) -> Gone:
+    """The 410 of a withdrawn item, with what the public may know about the withdrawal."""
+    record = version.record
+    code = version.code
+    return Gone(
+        f"item {code} was withdrawn: {vocab.label('dispositions', record['disposition'])}",
+        withdrawal={
+            "code": code,
+            "name": record["name"],
+            "disposition": record["disposition"],
+            "disposition_label": vocab.label("dispositions", record["disposition"]),
+            "reason": record.get("disposition_reason"),
+            "merged_into": record.get("merged_into"),
+            "transferred_to": record.get("transferred_to"),
+            "withdrawn_at": version.published_at.isoformat(),
+            "version": version.number,
+        },
+    )
 
 
 def list_versions(session: Session, code: str) -> list[ItemVersion]:
