@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain import vocabularies as vocab
+from ..domain.published_json import decode
 from ..models import ItemVersion, Unit
 from ..search.protocol import SearchBackend, SearchQuery, Suggestion
 from ..search.snippets import snippets
@@ -17,6 +18,7 @@ from ..search.text import Node, parse, terms_of
 from .catalog import ACTIVE, ItemFilters
 from .errors import InvalidArgument
 from .paging import Cursor
+from .published import render_version
 
 MAX_QUERY_CHARS = 200
 SORT = "relevance"
@@ -25,7 +27,12 @@ FACET_VOCABULARIES = {"category": "categories", "level": "levels", "target": "ta
 
 @dataclass
 class SearchHit:
-    version: ItemVersion
+    code: str
+    # The stored listing summary (domain/published_json.py: `@id`s relative to the root).
+    summary: bytes
+    source_id: int | None
+    # The public resource, decoded from the stored bytes (what highlights are cut from).
+    record: dict[str, Any]
     score: float
     highlights: dict[str, str]
 
@@ -81,22 +88,41 @@ def search(
     results = backend.search(session, query)
     more = len(results.hits) > limit
     hits = results.hits[:limit]
-    versions = {
-        v.code: v
-        for v in session.scalars(
-            select(ItemVersion).where(
-                ItemVersion.code.in_([h.code for h in hits]), ItemVersion.public_status == ACTIVE
-            )
-        )
-    }
+    stored = _hydrate(session, [h.code for h in hits])
     terms = terms_of(node)
-    page = [
-        SearchHit(versions[h.code], h.score, snippets(versions[h.code].record, terms))
-        for h in hits
-        if h.code in versions  # an index that lags may still hold a withdrawn item
-    ]
+    page = []
+    for hit in hits:
+        if hit.code not in stored:  # an index that lags may still hold a withdrawn item
+            continue
+        summary, source_id, full = stored[hit.code]
+        record = decode(full)
+        page.append(
+            SearchHit(hit.code, summary, source_id, record, hit.score, snippets(record, terms))
+        )
     next_cursor = Cursor(SORT, "after", (hits[-1].score, hits[-1].code)) if more else None
     return SearchPage(page, results.total, _labelled(session, results.facets), next_cursor)
+
+
+def _hydrate(session: Session, codes: list[str]) -> dict[str, tuple[bytes, int | None, bytes]]:
+    """code -> (summary, source id, full public JSON) of the live versions, in one query."""
+    if not codes:
+        return {}
+    rows = session.execute(
+        select(
+            ItemVersion.code,
+            ItemVersion.summary_json,
+            ItemVersion.source_id,
+            ItemVersion.public_json,
+            ItemVersion.id,
+        ).where(ItemVersion.code.in_(codes), ItemVersion.public_status == ACTIVE)
+    ).all()
+    out = {}
+    for code, summary, source_id, full, version_id in rows:
+        if summary is None or full is None:  # stamped at publication; rendered if missed
+            rendered = render_version(session.get(ItemVersion, version_id))
+            summary, full = rendered.summary, rendered.full
+        out[code] = (bytes(summary), source_id, bytes(full))
+    return out
 
 
 def _labelled(session: Session, facets: dict[str, list[tuple[str, int]]]) -> dict:
