@@ -37,6 +37,7 @@ def _instance(backend, tmp_path_factory, made):
             "QINGDAN_DATABASE_URL": url,
             "QINGDAN_INSTANCE": str(tmp_path_factory.mktemp("instance")),
             "QINGDAN_DUMP_ON_RELEASE": False,
+            "QINGDAN_SEARCH_CATCH_UP_ON_START": False,
         }
     )
     made.append((app, url))
@@ -72,6 +73,7 @@ def instances(backend, tmp_path_factory):
     with d.serving(source) as url:
         result = harvest(aggregator.extensions["qingdan"].session_factory, url, name="源")
     assert result.error is None and result.stats.applied > 0
+    aggregator.extensions["qingdan"].search.catch_up()
     yield source, aggregator
     for app, url in made:
         app.extensions["qingdan"].engine.dispose()
@@ -141,7 +143,7 @@ def test_schema_coercion_is_mirrored():
         statutory_limit={"amount": "20", "unit": "working_day", "extra": 1},
         targets=[1, "2"],
         entrusting_unit={"@id": "http://elsewhere/x", "credit_code": "X", "name": "委托"},
-        remarks="控制字符\x01\u2028和引号\"\\",
+        remarks='控制字符\x01\u2028和引号"\\',
     )
     record.pop("local_code", None)
     version = ItemVersion(
@@ -159,3 +161,39 @@ def test_schema_coercion_is_mirrored():
     # The one deliberate difference: a record's own @id is not kept (links are ours).
     expected = expected.replace(b'"@id":"http://elsewhere/x",', b"")
     assert with_root(render_version(version).full, ROOT.encode()) == expected
+
+
+def _fixed_point(app, response, schema) -> dict:
+    assert response.status_code == 200, response.data[:300]
+    with app.app_context():
+        expected = app.json.response(schema().dump(response.get_json())).get_data()
+    assert response.get_data() == expected
+    return response.get_json()
+
+
+def test_harvested_and_searched_answers_are_what_the_schemas_dump(instances):
+    """Items with a source label, listings mixing local and harvested items, search hits."""
+    from qingdan_api.api.schemas import ItemListingSchema, SearchResultsSchema
+
+    _source, aggregator = instances
+    client = aggregator.test_client()
+    listing = _fixed_point(aggregator, client.get("/api/items?limit=200"), ItemListingSchema)
+    labelled = [i for i in listing["items"] if "source" in i]
+    assert labelled and len(labelled) < len(listing["items"])
+    assert labelled[0]["source"]["name"] == "源"
+    for entry in labelled:
+        item = _fixed_point(aggregator, client.get(f"/api/items/{entry['code']}"), ItemSchema)
+        assert item["source"] == entry["source"]
+    fields = client.get("/api/items?limit=200&fields=name,remarks")
+    assert any("source" in i for i in _fixed_point(aggregator, fields, ItemListingSchema)["items"])
+    source_id = labelled[0]["source"]["@id"].rsplit("/", 1)[1]
+    found = _fixed_point(
+        aggregator,
+        client.get(f"/api/@search?q=危险化学品&source={source_id}&limit=1"),
+        SearchResultsSchema,
+    )
+    assert found["items"] and all("<mark>" in hit["highlights"]["name"] for hit in found["items"])
+    assert all("source" in hit for hit in found["items"])
+    assert "next" in found["batching"]
+    following = client.get(found["batching"]["next"])
+    _fixed_point(aggregator, following, SearchResultsSchema)
