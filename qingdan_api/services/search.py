@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -11,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from ..domain import vocabularies as vocab
 from ..domain.published_json import decode
-from ..models import ItemVersion, Unit
-from ..search.protocol import SearchBackend, SearchQuery, Suggestion
+from ..models import ItemVersion, SearchCheckpoint, Unit
+from ..search.protocol import SearchBackend, SearchQuery, SearchResults, Suggestion
 from ..search.snippets import snippets
 from ..search.text import Node, parse, terms_of
 from .catalog import ACTIVE, ItemFilters
@@ -85,7 +87,7 @@ def search(
         raise InvalidArgument("q", "no words to search for: use Chinese, letters or digits")
     filters = replace(filters, status=ACTIVE)  # only live items are indexed
     query = SearchQuery(node, filters, exact=typed(q), limit=limit + 1, after=_after(cursor))
-    results = backend.search(session, query)
+    results = _backend_search(session, backend, query)
     more = len(results.hits) > limit
     hits = results.hits[:limit]
     stored = _hydrate(session, [h.code for h in hits])
@@ -101,6 +103,38 @@ def search(
         )
     next_cursor = Cursor(SORT, "after", (hits[-1].score, hits[-1].code)) if more else None
     return SearchPage(page, results.total, _labelled(session, results.facets), next_cursor)
+
+
+_RESULTS: OrderedDict[tuple[Any, ...], SearchResults] = OrderedDict()
+_RESULTS_KEPT = 256
+_RESULTS_LOCK = threading.Lock()
+
+
+def _backend_search(session: Session, backend: SearchBackend, query: SearchQuery) -> SearchResults:
+    """The backend's answer (ranked codes, total, facet counts), kept per index state.
+
+    Counting the facets of a common word reads every match (tens of thousands of rows), yet
+    the answer only changes when the index does, and every change of the index moves its
+    checkpoint row (seq and time, a rebuild too): answers are kept per checkpoint. Hits are
+    hydrated from the database on every request, so a withdrawal shows at once.
+    """
+    state = session.execute(
+        select(SearchCheckpoint.seq, SearchCheckpoint.updated_at).where(
+            SearchCheckpoint.name == backend.checkpoint_name
+        )
+    ).first()
+    database = session.get_bind().url.render_as_string(hide_password=True)
+    key = (database, backend.checkpoint_name, None if state is None else tuple(state), repr(query))
+    with _RESULTS_LOCK:
+        if key in _RESULTS:
+            _RESULTS.move_to_end(key)
+            return _RESULTS[key]
+    results = backend.search(session, query)
+    with _RESULTS_LOCK:
+        _RESULTS[key] = results
+        while len(_RESULTS) > _RESULTS_KEPT:
+            _RESULTS.popitem(last=False)
+    return results
 
 
 def _hydrate(session: Session, codes: list[str]) -> dict[str, tuple[bytes, int | None, bytes]]:

@@ -94,3 +94,12 @@ def test_links_are_url_fors_own(app, client):
             assert unit_url(odd) == url_for(
                 "qingdan_units.get_unit", credit_code=odd, _external=True
             )
+
+
+@pytest.mark.parametrize("url", ["/api/units", "/api/units?limit=2", "/api/units?kind=township"])
+def test_unit_listings_are_what_the_schema_dumps(app, client, url):
+    from qingdan_api.api.schemas import UnitListingSchema
+
+    assert_fixed_point(app, client.get(url), UnitListingSchema)
+    for unit in client.get(url).get_json()["items"]:
+        assert unit["items"] == f"http://localhost/api/items?unit={unit['credit_code']}"

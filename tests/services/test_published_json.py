@@ -173,7 +173,7 @@ def _fixed_point(app, response, schema) -> dict:
 
 def test_harvested_and_searched_answers_are_what_the_schemas_dump(instances):
     """Items with a source label, listings mixing local and harvested items, search hits."""
-    from qingdan_api.api.schemas import ItemListingSchema, SearchResultsSchema
+    from qingdan_api.api.schemas import ItemListingSchema, SearchResultsSchema, UnitListingSchema
 
     _source, aggregator = instances
     client = aggregator.test_client()
@@ -186,6 +186,7 @@ def test_harvested_and_searched_answers_are_what_the_schemas_dump(instances):
         assert item["source"] == entry["source"]
     fields = client.get("/api/items?limit=200&fields=name,remarks")
     assert any("source" in i for i in _fixed_point(aggregator, fields, ItemListingSchema)["items"])
+    _fixed_point(aggregator, client.get("/api/units?limit=200"), UnitListingSchema)
     source_id = labelled[0]["source"]["@id"].rsplit("/", 1)[1]
     found = _fixed_point(
         aggregator,
