@@ -18,7 +18,7 @@ from .paging import page_size
 from .schemas import ItemListingSchema, ItemQuery, ItemSchema, VersionListingSchema
 from .session import db_session
 from .sources import source_label
-from .spliced import chosen_bytes, item_bytes, json_response, listing_body
+from .spliced import chosen_bytes, item_bytes, json_response, listing_body, root_bytes
 
 blp = Blueprint(
     "qingdan_items", __name__, description="Published items of the power and responsibility lists"
@@ -101,9 +101,9 @@ class Items(MethodView):
             cursor=args["cursor"],
             only=(stored, ItemVersion.source_id),
         )
-        key = stored.key
+        key, root = stored.key, root_bytes()
         if summary:
-            items = [item_bytes(getattr(row, key), row.source_id) for row in page.rows]
+            items = [item_bytes(getattr(row, key), row.source_id, root) for row in page.rows]
         else:
             items = [chosen_bytes(getattr(row, key), row.source_id, chosen) for row in page.rows]
         body = listing_body(LISTING_SCHEMA, listing(page, [], args["sort"]), items)

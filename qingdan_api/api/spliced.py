@@ -47,14 +47,17 @@ def _with_source(body: bytes, source_id: int | None) -> bytes:
     return body[:-1] + b',"source":' + _source_bytes(source_id) + b"}"
 
 
-def item_bytes(stored: bytes, source_id: int | None) -> bytes:
-    """A stored item resource (or summary) with absolute links and its source label."""
-    return _with_source(with_root(stored, _root_bytes()), source_id)
+def item_bytes(stored: bytes, source_id: int | None, root: bytes | None = None) -> bytes:
+    """A stored item resource (or summary) with absolute links and its source label.
+
+    `root`: `root_bytes()`, when the caller has it at hand for many items.
+    """
+    return _with_source(with_root(stored, root or root_bytes()), source_id)
 
 
 def chosen_bytes(stored: bytes, source_id: int | None, chosen: tuple[str, ...]) -> bytes:
     """The `?fields=` form of a stored item: those fields, in schema order, null if absent."""
-    full = decode(with_root(stored, _root_bytes()))
+    full = decode(with_root(stored, root_bytes()))
     wanted = set(chosen)
     picked: dict[str, Any] = {"@id": full["@id"], "@type": full["@type"]}
     for name in SCHEMA_ORDER:
@@ -79,7 +82,8 @@ def listing_body(schema: Schema, envelope: dict[str, Any], items: list[bytes]) -
     return dumped.replace(EMPTY_ITEMS, b'"items":[' + b",".join(items) + b"]", 1)
 
 
-def _root_bytes() -> bytes:
+def root_bytes() -> bytes:
+    """`api_root()` as bytes, once per request."""
     if "qingdan_root_bytes" not in g:
         g.qingdan_root_bytes = api_root().encode()
     return g.qingdan_root_bytes

@@ -199,21 +199,27 @@ _COUNTS: OrderedDict[tuple[str, Any], int] = OrderedDict()
 _COUNTS_KEPT = 1024
 
 
-def count(session: Session, query: Select) -> int:
+def count(session: Session, query: Select, filters: ItemFilters | None = None) -> int:
     """Rows matching a public query, remembered until the next publication.
 
     Counting a million rows costs tens of milliseconds, more than the page itself. The
     public set only changes when something is published or withdrawn, and that always
     writes a change row, so a count stays valid while the newest change (and the newest
-    version) stays the same; both are read from primary keys in microseconds.
+    version) stays the same; both are read from primary keys in microseconds. The query is
+    known by the `filters` that made it when given (compiling it to SQL text for the key
+    cost more than a page of 50 from stored bytes), else by its SQL.
     """
     newest = (
         select(func.max(Change.seq)).scalar_subquery(),
         select(func.max(ItemVersion.id)).scalar_subquery(),
     )
     marker = tuple(session.execute(select(*newest)).one())
-    sql = query.compile(dialect=session.bind.dialect, compile_kwargs={"literal_binds": True})
-    key = (str(sql), marker)
+    if filters is not None:
+        what = repr(filters)
+    else:
+        dialect = session.get_bind().dialect
+        what = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    key = (session.get_bind().url.render_as_string(hide_password=True), what, marker)
     if key in _COUNTS:
         _COUNTS.move_to_end(key)
         return _COUNTS[key]
@@ -264,7 +270,7 @@ def list_items(
     rows = rows[:limit]
     if backwards:
         rows.reverse()
-    total = count(session, base) if with_total else -1
+    total = count(session, base, filters) if with_total else -1
     next_cursor = prev_cursor = None
     if rows:
         has_next = more if not backwards else True

@@ -198,3 +198,31 @@ def test_harvested_and_searched_answers_are_what_the_schemas_dump(instances):
     assert "next" in found["batching"]
     following = client.get(found["batching"]["next"])
     _fixed_point(aggregator, following, SearchResultsSchema)
+
+
+def test_migration_renders_what_was_published_before_it(database_url):
+    """0009 fills the bytes of versions published before it (in batches), drafts left NULL."""
+    from qingdan_api.db import make_engine, make_session_factory
+    from qingdan_api.migrate import downgrade, upgrade
+
+    engine = make_engine(database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            f.load(session, [UNIT_A, UNIT_B, UNIT_Z, AGENCY], _dataset())
+        downgrade(engine, "0008")  # the columns go; the versions stay
+        upgrade(engine)
+        with make_session_factory(engine)() as session:
+            versions = list(session.scalars(select(ItemVersion)))
+            published = [v for v in versions if v.number is not None]
+            assert published and len(published) < len(versions)
+            for version in versions:
+                if version.number is None:
+                    assert version.public_json is None and version.summary_json is None
+                else:
+                    fresh = render_version(version)
+                    assert (version.public_json, version.summary_json) == (
+                        fresh.full,
+                        fresh.summary,
+                    )
+    finally:
+        engine.dispose()
