@@ -10,14 +10,12 @@ The versions already published are rendered here, in batches by id: at a million
 it holds one batch in memory at a time, on SQLite and PostgreSQL alike.
 """
 
-import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
-from qingdan_api.domain.published_json import render
+from qingdan_api.domain.published_json import decode, render
 from qingdan_api.models.base import UTCDateTime
 
 revision: str = "0009"
@@ -25,7 +23,6 @@ down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 BATCH = 2000
 
 
@@ -42,7 +39,8 @@ def _render_published() -> None:
         "item_versions",
         sa.column("id", sa.Integer),
         sa.column("number", sa.Integer),
-        sa.column("record", JSON),
+        # Read as text where the driver hands text (SQLite): orjson decodes it 3x faster.
+        sa.column("record", sa.Text),
         sa.column("published_at", UTCDateTime()),
         sa.column("release_id", sa.Integer),
         sa.column("content_hash", sa.String),
@@ -69,7 +67,7 @@ def _render_published() -> None:
         updates = []
         for version_id, number, record, published_at, release_id, content_hash in rows:
             if isinstance(record, str):
-                record = json.loads(record)
+                record = decode(record.encode())
             rendered = render(
                 record,
                 number=number,

@@ -20,7 +20,6 @@ source label is not stored: it can be renamed, so responses append it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -122,14 +121,8 @@ def resource(
     published_at: datetime | None,
     release_id: int | None,
     content_hash: str,
-    specs: Iterable[Field] = _ALL_FIELDS,
-    fill_missing: bool = False,
 ) -> dict[str, Any]:
-    """The item resource of a published version as the schema dumps it, `@id`s relative.
-
-    `fill_missing` gives every field in `specs`, null when the record lacks it (what the
-    listings do for their summary fields).
-    """
+    """The item resource of a published version as the schema dumps it, `@id`s relative."""
     public = {
         **record,
         "version": number,
@@ -138,14 +131,9 @@ def resource(
         "content_hash": content_hash,
     }
     out: dict[str, Any] = {"@id": item_path(record["code"]), "@type": "item"}
-    for spec in specs:
+    for spec in _ALL_FIELDS:
         if spec.name in public:
-            value = public[spec.name]
-        elif fill_missing:
-            value = None
-        else:
-            continue
-        out[spec.name] = _member(spec, value, linked_unit=spec.name == "unit")
+            out[spec.name] = _member(spec, public[spec.name], linked_unit=spec.name == "unit")
     return out
 
 
@@ -186,10 +174,12 @@ def render(
         "release_id": release_id,
         "content_hash": content_hash,
     }
-    return PublishedJson(
-        full=encode(resource(record, **meta)),
-        summary=encode(resource(record, **meta, specs=_SUMMARY_SPECS, fill_missing=True)),
-    )
+    full = resource(record, **meta)
+    # The summary's members are the full resource's (null where the record lacks one).
+    summary = {"@id": full["@id"], "@type": full["@type"]}
+    for spec in _SUMMARY_SPECS:
+        summary[spec.name] = full.get(spec.name)
+    return PublishedJson(full=encode(full), summary=encode(summary))
 
 
 def with_root(body: bytes, root: bytes) -> bytes:
