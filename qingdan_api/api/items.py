@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import fields as dataclass_fields
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from ..domain.fields import ITEM_FIELDS, VERSION_FIELDS
 from ..domain.published_json import SUMMARY_FIELDS
+from ..listings.filters import ItemFilters
 from ..models import ItemVersion
 from ..services import catalog, history
-from ..services.errors import InvalidArgument
 from ..services.records import public_record
+from .arguments import QueryArguments
 from .editorial_schemas import AtQuery, DiffQuery, DiffSchema
 from .links import absolute, item_url, listing, unit_url
 from .paging import page_size
@@ -25,17 +27,13 @@ blp = Blueprint(
 )
 
 LISTING_SCHEMA = ItemListingSchema()
-SELECTABLE_FIELDS = frozenset(f.name for f in ITEM_FIELDS + VERSION_FIELDS)
 
 
 def parse_fields(raw: str | None) -> tuple[str, ...]:
+    """The fields chosen by `?fields=` (checked by the schema), or the summary ones."""
     if not raw:
         return SUMMARY_FIELDS
-    chosen = tuple(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
-    unknown = [name for name in chosen if name not in SELECTABLE_FIELDS]
-    if unknown:
-        raise InvalidArgument("fields", f"unknown field(s): {', '.join(unknown)}; see @types/item")
-    return chosen
+    return tuple(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
 
 
 def item_resource(version: ItemVersion, chosen: tuple[str, ...] | None = None) -> dict:
@@ -50,21 +48,10 @@ def item_resource(version: ItemVersion, chosen: tuple[str, ...] | None = None) -
     return resource
 
 
-def filters_from(args: dict) -> catalog.ItemFilters:
-    return catalog.ItemFilters(
-        unit=args["unit"],
-        category=args["category"],
-        level=args["level"],
-        target=args["target"],
-        disposition=args["disposition"],
-        region=args["region"],
-        parent=args["parent"],
-        status=args["status"],
-        at=catalog.parse_at(args.get("at")),
-        source=args["source"],
-        basic_code=args.get("basic_code"),
-        law=args.get("law"),
-    )
+def filters_from(args: dict) -> ItemFilters:
+    """The parsed filters among a query schema's loaded arguments."""
+    names = {f.name for f in dataclass_fields(ItemFilters)} - {"codes"}
+    return ItemFilters(**{name: args[name] for name in names if args.get(name) is not None})
 
 
 # Accept negotiation answers these with the export (api/exports.py, /items.{ext}). The
@@ -116,8 +103,7 @@ class ItemResource(MethodView):
     @blp.response(200, ItemSchema)
     def get(self, args, code: str):
         """The published version of one item (410 Gone when it was withdrawn)."""
-        at = catalog.parse_at(args["at"])
-        found = catalog.get_item_body(db_session(), code, at)
+        found = catalog.get_item_body(db_session(), code, args["at"])
         response = json_response(item_bytes(found.body, found.source_id))
         if found.source_id is None:
             # A published version never changes: its content hash and number name the body
@@ -128,8 +114,9 @@ class ItemResource(MethodView):
 
 @blp.route("/items/<string:code>/@versions", endpoint="get_versions")
 class ItemVersions(MethodView):
+    @blp.arguments(QueryArguments, location="query", error_status_code=400)
     @blp.response(200, VersionListingSchema)
-    def get(self, code: str):
+    def get(self, _args, code: str):
         """Every published version of an item, oldest first."""
         versions = catalog.list_versions(db_session(), code)
         items = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, request, url_for
 
 from ..domain.published_json import item_path, unit_path
-from ..services.paging import Cursor, Page
+from ..listings.paging import Cursor, Page
 
 
 def absolute(endpoint: str, **values) -> str:
@@ -32,9 +32,10 @@ def unit_url(credit_code: str) -> str:
 
 
 def _with_cursor(cursor: str | None) -> str:
-    args = {k: v for k, v in request.args.items() if k != "cursor"}
+    # Every value of a repeated filter stays in the links (`category=01&category=02`).
+    args = {k: request.args.getlist(k) for k in request.args if k != "cursor"}
     if cursor:
-        args["cursor"] = cursor
+        args["cursor"] = [cursor]
     return url_for(request.endpoint, _external=True, **(request.view_args or {}), **args)
 
 

@@ -10,8 +10,8 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from ..domain.published_json import encode
+from ..listings.paging import Page
 from ..services import search as service
-from ..services.paging import Page
 from .items import filters_from
 from .links import absolute, item_url, listing
 from .paging import page_size
@@ -52,7 +52,7 @@ class Search(MethodView):
             db_session(),
             _indexer().backend,
             args["q"],
-            filters_from({"status": "active", **args}),
+            filters_from(args),
             limit=page_size(args["limit"]),
             cursor=args["cursor"],
         )

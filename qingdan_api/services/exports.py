@@ -33,7 +33,7 @@ def export_query(session: Session, filters: ItemFilters) -> Select:
     Call it before streaming starts, so a bad parameter is an error response, not a
     half-written file.
     """
-    return filtered(session, filters).with_only_columns(*RECORD_COLUMNS)
+    return filtered(filters).with_only_columns(*RECORD_COLUMNS)
 
 
 def linked_record(row: Row | ItemVersion, api_root: str) -> dict[str, Any]:
