@@ -1,0 +1,51 @@
+"""Push-style encoders: one record in, its bytes out, so one pass can feed every format.
+
+Every format has an encoder with three methods:
+
+- ``start() -> bytes``: what comes before the first record (header, declaration, ``[``);
+- ``add(record) -> bytes``: the bytes of one record (may be ``b""`` while a format buffers,
+  as the CSV ZIP does with its compressor);
+- ``finish() -> bytes``: what comes after the last record.
+
+``stream(encoder, records)`` turns an encoder into the generator of chunks the formats'
+``write`` functions return (HTTP responses, single files). A dump instead calls ``add``
+of several encoders with each record it reads, so the records are read and decoded once
+for all files (qingdan_api.services.dumps). Encoders check their options when they are
+built, so a bad option fails before any byte is produced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Protocol
+
+CHUNK_SIZE = 64 * 1024  # bytes per yielded chunk: one record or many, never the whole file
+
+
+class Encoder(Protocol):
+    def start(self) -> bytes: ...
+
+    def add(self, record: Mapping) -> bytes: ...
+
+    def finish(self) -> bytes: ...
+
+
+def stream(
+    encoder: Encoder, records: Iterable[Mapping], chunk_size: int = CHUNK_SIZE
+) -> Iterator[bytes]:
+    """The encoder's output as chunks of about `chunk_size` bytes, record after record.
+
+    Memory holds one chunk: a chunk is yielded as soon as it reaches `chunk_size`.
+    """
+    pending = [encoder.start()]
+    size = len(pending[0])
+    for record in records:
+        data = encoder.add(record)
+        if data:
+            pending.append(data)
+            size += len(data)
+            if size >= chunk_size:
+                yield b"".join(pending)
+                pending, size = [], 0
+    pending.append(encoder.finish())
+    yield b"".join(pending)
