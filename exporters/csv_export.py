@@ -22,9 +22,9 @@ import csv
 import re
 from collections.abc import Iterable, Iterator, Mapping
 
-from exporters.encoders import stream
+from exporters.encoders import fragment, stream
 from exporters.schema import RecordSchema
-from exporters.tables import Column, Table, child_rows, join_multi, main_table, tables
+from exporters.tables import URL, Column, Table, child_rows, join_multi, main_table, tables
 
 MEDIA_TYPE = "text/csv"
 EXTENSION = "csv"
@@ -55,6 +55,7 @@ def cell(value: object, column: Column, *, formula_guard: bool = True) -> str:
 
 
 _TRIGGER_SET = frozenset(FORMULA_TRIGGERS)  # all single characters
+_NEEDS_QUOTES = re.compile('[,"\r\n]')  # what makes csv quote a cell (QUOTE_MINIMAL)
 
 
 def _utf8(line: str) -> bytes:
@@ -124,6 +125,23 @@ class RowEncoder:
         """One CSV line (CRLF) as UTF-8."""
         return _utf8(self._line(self.cells(row)))
 
+    def head(self, row: Mapping) -> str:
+        """The line without its last cell and line end: line = head + "," + last + CRLF,
+        since csv quotes each cell on its own."""
+        cells = self.cells(row)[:-1]
+        return _SURROGATE.sub("\ufffd", self._line(cells)[:-2]) if cells else ""
+
+    def last_cell(self, value: object) -> str:
+        """The last cell of a line as CSV text, for a plain text column (the url)."""
+        if value is None:
+            return ""
+        text = value if type(value) is str else str(value)
+        if self.formula_guard and text and text[0] in _TRIGGER_SET:
+            text = "'" + text
+        if _NEEDS_QUOTES.search(text) is not None:
+            text = self._line([text, ""])[:-3]  # quoted by csv itself
+        return _SURROGATE.sub("\ufffd", text)
+
 
 class CsvEncoder:
     """One CSV table: the header, then the rows each record gives (one, or its children)."""
@@ -136,6 +154,7 @@ class CsvEncoder:
         labels: str = "en",
         bom: bool = False,
         formula_guard: bool = True,
+        child_index: int | None = None,
     ) -> None:
         if labels not in ("en", "zh"):
             raise ValueError("labels must be 'en' or 'zh'")
@@ -144,13 +163,26 @@ class CsvEncoder:
         self._labels = labels
         self._bom = bom
         self.rows = RowEncoder(table, formula_guard=formula_guard)
+        # Fragments are rendered with the formula guard; without it they do not apply.
+        self._fragments = formula_guard
+        self._child_index = child_index
+        last = table.columns[-1]
+        if table.source is None and (last.name != URL or last.multi or last.type != "string"):
+            raise ValueError(f"the main table must end with the text column {URL}")
 
     def start(self) -> bytes:
         return (("\ufeff" if self._bom else "") + self.rows.header(self._labels)).encode("utf-8")
 
     def add(self, record: Mapping) -> bytes:
         if self.table.source is None:
-            return self.rows.encode(record)
+            head = fragment(record, "csv_row") if self._fragments else None
+            if head is None:
+                return self.rows.encode(record)
+            return f"{head},{self.rows.last_cell(record.get('@id'))}\r\n".encode()
+        if self._fragments and self._child_index is not None:
+            children = fragment(record, "csv_children")
+            if children is not None:
+                return children[self._child_index].encode("utf-8")  # type: ignore[index]
         return b"".join(self.rows.encode(r) for r in child_rows(record, self.table, self._key))
 
     def finish(self) -> bytes:
@@ -176,7 +208,33 @@ def csv_encoder(
 ) -> CsvEncoder:
     """The encoder of one CSV table: the main table by default, or the child table named."""
     chosen = main_table(schema) if table is None else _table(schema, table)
-    return CsvEncoder(chosen, schema.key, labels=labels, bom=bom, formula_guard=formula_guard)
+    index = schema.child_tables.index(chosen.name) if chosen.source else None
+    return CsvEncoder(
+        chosen,
+        schema.key,
+        labels=labels,
+        bom=bom,
+        formula_guard=formula_guard,
+        child_index=index,
+    )
+
+
+class RowFragments:
+    """Renders the CSV parts of a record once, for encoders.Prerendered: the main-table
+    line without its url cell and line end ("csv_row"), and the lines of every child
+    table ("csv_children"). Build one per schema and reuse it."""
+
+    def __init__(self, schema: RecordSchema) -> None:
+        self._key = schema.key
+        self._main = RowEncoder(main_table(schema))
+        self._children = [RowEncoder(_table(schema, name)) for name in schema.child_tables]
+
+    def render(self, record: Mapping) -> tuple[str, list[str]]:
+        children = [
+            "".join(rows.row(r) for r in child_rows(record, rows.table, self._key))
+            for rows in self._children
+        ]
+        return self._main.head(record), children
 
 
 def write(

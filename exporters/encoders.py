@@ -49,3 +49,32 @@ def stream(
                 pending, size = [], 0
     pending.append(encoder.finish())
     yield b"".join(pending)
+
+
+# Bump when a change to the writers changes the bytes of a record's output: fragments
+# rendered by an older version are then stale (qingdan_api.services.fragments).
+RENDER_VERSION = 1
+
+
+class Prerendered(dict):
+    """A record carrying parts of its output rendered earlier, once per version.
+
+    `fragments` maps a part name to its text, or is None: "csv_row" (the main table's
+    line without its url cell and line end), "csv_children" (a list: the lines of each
+    child table in the schema's order), "xml" (the children of ``<item>``). Encoders
+    splice a part when it is there and render the record otherwise; fragments are
+    rendered with the default options (formula guard on), so encoders with other options
+    ignore them. A record whose parts are all present may hold only ``@id`` and the key.
+    """
+
+    __slots__ = ("fragments",)
+
+    def __init__(self, *args: object, fragments: Mapping | None = None, **kwargs: object):
+        super().__init__(*args, **kwargs)
+        self.fragments = fragments
+
+
+def fragment(record: Mapping, part: str) -> object | None:
+    """The pre-rendered `part` of a record, or None."""
+    fragments = getattr(record, "fragments", None)
+    return fragments.get(part) if fragments else None

@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from exporters.encoders import stream
+from exporters.encoders import fragment, stream
 from exporters.schema import FieldSpec, RecordSchema
 
 NAMESPACE = "urn:qingdan:two-lists:1"
@@ -172,14 +172,24 @@ def _record_plan(schema: RecordSchema) -> Callable[[Mapping, list], None]:
     return cached[1]
 
 
-def item_xml(record: Mapping, schema: RecordSchema) -> str:
-    """One ``<item>`` element (with the newline before it), as text."""
+def item_body(record: Mapping, schema: RecordSchema) -> str:
+    """The children of a record's ``<item>`` element, as text (the "xml" fragment)."""
     out: list[str] = []
-    url = record.get("@id")
-    out.append(f'\n<{ITEM} url="{_attr(url)}">' if url else f"\n<{ITEM}>")
     _record_plan(schema)(record, out)
-    out.append(f"</{ITEM}>")
     return "".join(out)
+
+
+def item_xml(record: Mapping, schema: RecordSchema) -> str:
+    """One ``<item>`` element (with the newline before it), as text.
+
+    The body is the record's "xml" fragment when it carries one (encoders.Prerendered).
+    """
+    body = fragment(record, "xml")
+    if body is None:
+        body = item_body(record, schema)
+    url = record.get("@id")
+    start = f'\n<{ITEM} url="{_attr(url)}">' if url else f"\n<{ITEM}>"
+    return f"{start}{body}</{ITEM}>"
 
 
 class XmlEncoder:

@@ -47,8 +47,9 @@ from ..domain.export_schema import record_schema
 from ..models import Dump, Release, utcnow
 from .catalog import ACTIVE, WITHDRAWN, ItemFilters
 from .errors import NotFound
-from .exports import DEFAULT_PAGE_SIZE, export_query, iter_records
+from .exports import DEFAULT_PAGE_SIZE, export_query, iter_records, reading_plan
 from .flowcharts import CommonCharts
+from .fragments import refresh
 from .snapshot import Snapshot, engine_of
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,11 @@ def _write_pass(
             outputs.append((spec, fmt, encoder, sink))
         fan_out = [(encoder.add, sink.write) for _, _, encoder, sink in outputs]
         add_chart = charts.add if charts is not None else None
-        query = export_query(snapshot.session, ItemFilters(status=status))
+        # JSON needs every record; CSV and XML splice fragments; charts take process keys.
+        parts, records = reading_plan([spec.format for spec in specs], {})
+        if charts is not None:
+            parts, records = (*parts, "process_key"), True
+        query = export_query(snapshot.session, ItemFilters(status=status), parts, records)
         for record in iter_records(snapshot.session, query, options.api_root, options.page_size):
             count += 1
             for add, write in fan_out:
@@ -246,6 +251,8 @@ def write_dump(
     """
     options = options or DumpOptions()
     engine = engine_of(source)
+    # Versions published since the last dump get their CSV and XML rendered, once.
+    refresh(engine)
     root = dumps_dir(instance_dir)
     root.mkdir(parents=True, exist_ok=True)
     created = utcnow()

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from exporters.encoders import fragment
 from exporters.flowchart import render_svg
 
 from ..domain import vocabularies as vocab
@@ -126,7 +127,7 @@ class CommonCharts:
 
     def add(self, record: dict[str, Any]) -> None:
         category = record.get("category") or ""
-        key = (category, process_key(record))
+        key = (category, fragment(record, "process_key") or process_key(record))
         process = self._processes.get(key)
         if process is None:
             process = self._processes[key] = _Process(category, steps_of(record))
