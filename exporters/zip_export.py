@@ -86,8 +86,15 @@ class CsvZipEncoder:
         self._main = CsvEncoder(all_tables[0], schema.key, labels=labels, bom=bom,
                                 formula_guard=formula_guard)  # fmt: skip
         self._children = [
-            CsvEncoder(t, schema.key, labels=labels, bom=bom, formula_guard=formula_guard)
-            for t in all_tables[1:]
+            CsvEncoder(
+                t,
+                schema.key,
+                labels=labels,
+                bom=bom,
+                formula_guard=formula_guard,
+                child_index=index,
+            )
+            for index, t in enumerate(all_tables[1:])
         ]
         self._stack = contextlib.ExitStack()
         self._spools: list[IO[bytes]] = []
