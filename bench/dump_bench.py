@@ -8,7 +8,12 @@ scenario in a fresh child process:
   path the API uses (one snapshot, keyset pages, the format's writer), written to a file;
 - `http-csv`, `http-ndjson`: the same through the WSGI app (`GET /api/items.csv`), the
   body drained chunk by chunk as a server would send it;
+- `refresh`: render the export fragments every published version lacks (the first
+  time: all of them; services.fragments), which the scenarios after it then splice;
 - `dump`: `write_dump`, every file of a dump with checksums, data package and DCAT.
+
+The copy is migrated to the head revision first (timed, printed). Scenarios run in the
+order given, so `csv refresh csv` measures an export without and with fragments.
 
 Each child reports wall seconds, bytes, records, peak RSS (VmHWM, reset after imports)
 and the load average around the run; rows are appended as JSON lines to
@@ -34,7 +39,17 @@ from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results" / "dump_bench.jsonl"
 PROFILES = Path(__file__).parent / "results" / "profiles"
-SCENARIOS = ("csv", "ndjson", "json", "xml", "csv-zip", "http-csv", "http-ndjson", "dump")
+SCENARIOS = (
+    "csv",
+    "ndjson",
+    "json",
+    "xml",
+    "csv-zip",
+    "http-csv",
+    "http-ndjson",
+    "refresh",
+    "dump",
+)
 API_ROOT = "https://qingdan.example.gov.cn/api"
 
 
@@ -57,7 +72,8 @@ def _export(instance: Path, fmt_name: str, out: Path) -> tuple[int, int]:
     fmt = registry.get(fmt_name)
     count = size = 0
     with Snapshot(engine) as snapshot, open(out, "wb") as sink:
-        query = exports.export_query(snapshot.session, ItemFilters())
+        parts, records = exports.reading_plan([fmt_name], {})
+        query = exports.export_query(snapshot.session, ItemFilters(), parts, records)
         records = exports.iter_records(snapshot.session, query, API_ROOT)
 
         def counted():
@@ -97,6 +113,14 @@ def _dump(instance: Path) -> tuple[int, int]:
     return dump.item_count, sum(f["size"] for f in dump.files)
 
 
+def _refresh(instance: Path) -> tuple[int, int]:
+    from qingdan_api.db import make_engine
+    from qingdan_api.services import fragments
+
+    engine = make_engine(f"sqlite:///{instance / 'qingdan.db'}")
+    return fragments.refresh(engine), 0
+
+
 def _child(instance: str, scenario: str, out_dir: str, profile: str | None, queue) -> None:
     """Runs in a fresh process: one scenario, then its figures on the queue."""
     # Imported before the baseline RSS is read.
@@ -114,6 +138,8 @@ def _child(instance: str, scenario: str, out_dir: str, profile: str | None, queu
         profiler.enable()
     if scenario == "dump":
         count, size = _dump(folder)
+    elif scenario == "refresh":
+        count, size = _refresh(folder)
     elif scenario.startswith("http-"):
         count, size = _http(folder, scenario.removeprefix("http-"))
     else:
@@ -153,6 +179,15 @@ def run(instance: Path, scenario: str, profile: str | None) -> dict:
         shutil.rmtree(out_dir, ignore_errors=True)
 
 
+def _upgrade(instance: Path) -> None:
+    from qingdan_api.db import make_engine
+    from qingdan_api.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{instance / 'qingdan.db'}")
+    upgrade(engine)
+    engine.dispose()
+
+
 def _commit() -> str:
     try:
         return subprocess.run(
@@ -170,6 +205,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copy-from", type=Path, required=True, help="a loaded instance folder")
     parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
+    parser.add_argument("--keep", type=Path, help="keep the migrated copy here (a folder)")
     parser.add_argument("--label", default="", help="free text saved with each row")
     parser.add_argument("--profile", action="store_true", help="cProfile each scenario")
     parser.add_argument("--work-dir", type=Path, default=None, help="where the copy goes")
@@ -182,6 +218,9 @@ def main() -> None:
         # The dumps folder is not copied: the dump scenario writes its own.
         shutil.copytree(args.copy_from, instance, ignore=shutil.ignore_patterns("dumps"))
         print(f"copied {args.copy_from} in {time.perf_counter() - started:.0f}s", flush=True)
+        started = time.perf_counter()
+        _upgrade(instance)
+        print(f"migrated in {time.perf_counter() - started:.0f}s", flush=True)
         for scenario in args.scenarios:
             profile = None
             if args.profile:
