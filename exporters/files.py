@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,10 +45,16 @@ class FileSink:
     """A file written piece by piece, atomically (temp file + rename), with its digest.
 
     `write` takes pieces of any size; they are gathered into BUFFER_SIZE blocks, so a
-    record-sized piece costs a list append, not a hash update and a system call. `close`
+    record-sized piece costs a list append. Blocks are hashed and written by a thread of
+    the sink's own (hashlib and file writes release the GIL), so a dump's disk writes and
+    checksums overlap with the rendering of the next records; at most QUEUE_BLOCKS blocks
+    wait, so memory stays constant when the disk is slower than the rendering. `close`
     flushes, fsyncs and renames into place; `discard` (or an exception inside a `with`
-    block) removes the temporary file and leaves nothing at `path`.
+    block) removes the temporary file and leaves nothing at `path`. A failed write (disk
+    full) is raised by the next `write` or by `close`.
     """
+
+    QUEUE_BLOCKS = 4
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -55,6 +63,20 @@ class FileSink:
         self._digest = Digest()
         self._pending: list[bytes] = []
         self._pending_size = 0
+        self._blocks: queue.Queue[bytes | None] = queue.Queue(self.QUEUE_BLOCKS)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._drain, name=f"sink-{self.path.name}")
+        self._thread.daemon = True
+        self._thread.start()
+
+    def _drain(self) -> None:
+        while (block := self._blocks.get()) is not None:
+            if self._error is None:
+                try:
+                    self._digest.update(block)
+                    self._out.write(block)
+                except BaseException as exc:  # handed to the writing thread
+                    self._error = exc
 
     def write(self, data: bytes) -> None:
         self._pending.append(data)
@@ -63,15 +85,25 @@ class FileSink:
             self._flush()
 
     def _flush(self) -> None:
+        if self._error is not None:
+            raise self._error
         block = b"".join(self._pending)
         self._pending, self._pending_size = [], 0
-        self._digest.update(block)
-        self._out.write(block)
+        if block:
+            self._blocks.put(block)
+
+    def _stop(self) -> None:
+        if self._thread.is_alive():
+            self._blocks.put(None)
+            self._thread.join()
 
     def close(self) -> WrittenFile:
         """Finish the file; returns its path, size and SHA-256."""
         try:
             self._flush()
+            self._stop()
+            if self._error is not None:
+                raise self._error
             self._out.flush()
             os.fsync(self._out.fileno())
             self._out.close()
@@ -82,6 +114,7 @@ class FileSink:
         return WrittenFile(self.path, self._digest.size, self._digest.sha256)
 
     def discard(self) -> None:
+        self._stop()
         self._out.close()
         self._tmp.unlink(missing_ok=True)
 
