@@ -72,8 +72,11 @@ def _export(instance: Path, fmt_name: str, out: Path) -> tuple[int, int]:
     fmt = registry.get(fmt_name)
     count = size = 0
     with Snapshot(engine) as snapshot, open(out, "wb") as sink:
-        parts, records = exports.reading_plan([fmt_name], {})
-        query = exports.export_query(snapshot.session, ItemFilters(), parts, records)
+        if hasattr(exports, "reading_plan"):
+            parts, records = exports.reading_plan([fmt_name], {})
+            query = exports.export_query(snapshot.session, ItemFilters(), parts, records)
+        else:  # before fragments (to measure older commits with this script)
+            query = exports.export_query(snapshot.session, ItemFilters())
         records = exports.iter_records(snapshot.session, query, API_ROOT)
 
         def counted():
