@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Engine, and_, delete, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from exporters.csv_export import RowFragments
@@ -118,7 +119,12 @@ def _store(engine: Engine, renderer: Renderer, ids: list[int], linked_record, re
         session.execute(delete(ExportFragment).where(ExportFragment.version_id.in_(ids)))
         if values:
             session.execute(insert(ExportFragment), values)
-        session.commit()
+        try:
+            session.commit()
+        except IntegrityError:
+            # A concurrent refresh (two dumps at once, PostgreSQL) stored them first.
+            session.rollback()
+            return 0
         return len(values)
 
 
