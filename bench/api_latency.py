@@ -74,7 +74,7 @@ def run(total: int, database: str | None, repeat: int, instance: str | None = No
             }
             load_seconds = None
         else:
-            stats = load_demo(session, total=total, seed=2026, progress=True)
+            stats = load_demo(session, total=total, seed=2026)
             load_seconds = round(time.perf_counter() - started, 1)
 
     client = app.test_client()

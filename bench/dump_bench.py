@@ -63,9 +63,9 @@ def _status_mb(field: str) -> float:
 def _export(instance: Path, fmt_name: str, out: Path) -> tuple[int, int]:
     from exporters import registry
     from qingdan_api.db import make_engine
-    from qingdan_api.domain.export_schema import record_schema
     from qingdan_api.services import exports
     from qingdan_api.services.catalog import ItemFilters
+    from qingdan_api.services.export_schema import record_schema
     from qingdan_api.services.snapshot import Snapshot
 
     engine = make_engine(f"sqlite:///{instance / 'qingdan.db'}")

@@ -90,14 +90,19 @@ def make_changes(session, count: int) -> None:
         for name in ("submit", "review", "approve", "notice"):
             extra = {"notice_days": 0} if name == "notice" else {}
             workflow.transition(
-                session, ADMIN, code, name, if_match=_revision(session, code), **extra
+                session, ADMIN, code, name, expected_revision=_revision(session, code), **extra
             )
     publishing.publish_release(
         session, ADMIN, name="基准调整", codes=adjust, now=utcnow() + timedelta(seconds=1)
     )
     for code in withdraw:
         workflow.transition(
-            session, ADMIN, code, "withdraw", if_match=_revision(session, code), comment="基准"
+            session,
+            ADMIN,
+            code,
+            "withdraw",
+            expected_revision=_revision(session, code),
+            comment="基准",
         )
 
 
@@ -132,7 +137,7 @@ def run(items: int, changes: int, page_size: int) -> dict:
     factory = mirror.extensions["qingdan"].session_factory
     try:
         started = time.perf_counter()
-        bootstrap = harvest(factory, base, name="临江市", page_size=page_size, progress=True)
+        bootstrap = harvest(factory, base, name="临江市", page_size=page_size)
         report["bootstrap"] = _summary(bootstrap, time.perf_counter() - started)
         started = time.perf_counter()
         with source.extensions["qingdan"].session_factory() as session:

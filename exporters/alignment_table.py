@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 
+from .xml_export import xml_text
+
 COLUMNS = {
     "id": "编号",
     "kind": "类型代码",
@@ -45,7 +47,8 @@ def to_xlsx(findings: list[dict]) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("对应情况")
     for row in table(findings):
-        sheet.append(row)
+        # XLSX is XML: stored text may hold characters XML cannot (harvested, or older).
+        sheet.append([xml_text(v) if isinstance(v, str) else v for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -28,6 +28,8 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "QINGDAN_PUBLIC_URL": ("http://localhost:8000", str),
     # Write a complete dump in the background after every published release.
     "QINGDAN_DUMP_ON_RELEASE": (True, _flag),
+    # Dumps kept in the instance folder: older ones are deleted after each new dump (0 = all).
+    "QINGDAN_DUMPS_KEPT": (10, int),
     "QINGDAN_CACHE_MAX_AGE": (60, int),
     "QINGDAN_CORS_ORIGINS": ("*", str),
     # Comments on items on public notice: at most LIMIT per client address per WINDOW seconds.
@@ -38,6 +40,13 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "QINGDAN_PORTAL": (True, _flag),
     "QINGDAN_PORTAL_PREFIX": ("/", str),
     "QINGDAN_PORTAL_TITLE": ("权力清单和责任清单", str),
+    # Request bodies: at most this many bytes (413), and this many characters per string
+    # (422); see api/bodies.py.
+    "QINGDAN_MAX_BODY_BYTES": (1024 * 1024, int),
+    "QINGDAN_MAX_TEXT_LENGTH": (4000, int),
+    # Reverse proxies in front of the service whose X-Forwarded-For / -Proto / -Host to
+    # trust (werkzeug's ProxyFix); 0 = none, the client is the socket's peer.
+    "QINGDAN_PROXY_COUNT": (0, int),
 }
 
 

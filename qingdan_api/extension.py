@@ -8,6 +8,8 @@ from flask import Flask
 from flask_smorest import Api
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import __version__
 from .api import (
@@ -29,10 +31,17 @@ from .api import (
     units,
     workflow,
 )
+from .api.arguments import document_page_limit
+from .api.bodies import check_request
 from .api.errors import register_error_handlers
-from .api.http import finalize_response
+from .api.http import cors_under, finalize_response
 from .api.session import close_session
-from .api.smorest import QingdanApi
+from .api.smorest import (
+    ErrorResponsesPlugin,
+    QingdanApi,
+    integer_path_schema,
+    register_error_responses,
+)
 from .config import database_url, from_environ
 from .db import make_engine, make_session_factory, writer_engine
 from .search.hooks import install_after_commit, start_catch_up
@@ -94,7 +103,16 @@ class QingdanAPI:
         app.config.setdefault("QINGDAN_API_VERSION", __version__)
         # 3.0.3: the Swagger UI served offline (swagger-ui-bundle, 4.x) cannot render 3.1.
         app.config.setdefault("QINGDAN_OPENAPI_VERSION", "3.0.3")
-        api = QingdanApi(app, config_prefix="QINGDAN", spec_kwargs={"info": _info()})
+        api = QingdanApi(
+            app,
+            config_prefix="QINGDAN",
+            spec_kwargs={"info": _info(), "extra_plugins": [ErrorResponsesPlugin()]},
+        )
+        register_error_responses(api.spec)
+        api.register_converter(IntegerConverter, integer_path_schema)
+        api.ma_plugin.converter.add_attribute_function(
+            document_page_limit(app.config["QINGDAN_MAX_PAGE_SIZE"])
+        )
         api.spec.components.security_scheme(
             "bearer", {"type": "http", "scheme": "bearer", "description": "qingdan token create"}
         )
@@ -113,6 +131,12 @@ class QingdanAPI:
             api.register_blueprint(blueprint, url_prefix=prefix)
         app.register_blueprint(docs.blp, url_prefix=prefix)
         register_error_handlers(app)
+        app.after_request(cors_under(prefix))
+        if app.config["QINGDAN_PROXY_COUNT"] > 0:
+            # The client's address (the comment rate limit) and the public scheme and host
+            # (links) as the trusted proxies report them.
+            count = app.config["QINGDAN_PROXY_COUNT"]
+            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
         app.teardown_appcontext(close_session)
         if app.config["QINGDAN_PORTAL"]:
             from .portal import init_portal
@@ -125,6 +149,7 @@ class QingdanAPI:
 
 for _blueprint in (*BLUEPRINTS, docs.blp):
     _blueprint.after_request(finalize_response)
+    _blueprint.before_request(check_request)
 # `/items` answers with an export when Accept asks for one (api/exports.py).
 items.blp.before_request(exports.negotiate_listing)
 items.blp.after_request(exports.vary_on_accept)

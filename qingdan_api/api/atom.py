@@ -7,6 +7,8 @@ from datetime import datetime
 
 from lxml import etree
 
+from exporters.xml_export import xml_text
+
 from ..models import WITHDRAW, Change, ItemVersion, utcnow
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -14,9 +16,12 @@ FEED_TITLE = "权力清单和责任清单：发布、调整与撤销"
 
 
 def _sub(parent, tag: str, text: str | None = None, **attrs) -> etree._Element:
-    element = etree.SubElement(parent, f"{{{ATOM}}}{tag}", {k: v for k, v in attrs.items() if v})
+    """A child element; text and attributes pass through xml_text, since stored text may
+    hold characters XML forbids (stored before api/bodies.py refused them, or harvested)."""
+    clean = {k: xml_text(v) for k, v in attrs.items() if v}
+    element = etree.SubElement(parent, f"{{{ATOM}}}{tag}", clean)
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 

@@ -6,6 +6,7 @@ from flask import g, request
 
 from ..services import auth
 from ..services.errors import Unauthenticated
+from .bodies import MAX_INTEGER
 from .session import db_session
 
 # Header documentation for the OpenAPI document.
@@ -37,7 +38,9 @@ def if_match_revision(header: str | None) -> int | None:
         return None
     value = header.strip()
     if value.startswith('"') and value.endswith('"') and value[1:-1].isdigit():
-        return int(value[1:-1])
+        revision = int(value[1:-1])
+        # Beyond the 32-bit revision column nothing matches (and PostgreSQL would refuse it).
+        return revision if revision <= MAX_INTEGER else -1
     return -1
 
 

@@ -20,8 +20,10 @@ from exporters import alignment_table
 
 from ..services import alignment, basic_catalogue, catalogue_queries, laws_cited, review_queue
 from ..services.errors import InvalidArgument
+from . import catalogue_schemas as cs
 from .auth import PRIVATE, SECURITY, current_principal
-from .imports import XLSX, ImportReportSchema, _read, _upload
+from .bodies import MAX_INTEGER, accepts_upload
+from .imports import XLSX, ImportReportSchema, _read, _upload, problems_response
 from .links import absolute, item_url, unit_url
 from .paging import page_size
 from .session import db_session
@@ -50,7 +52,11 @@ class EntryQuery(Schema):
     class Meta:
         unknown = RAISE
 
-    edition = fields.Integer(load_default=None, metadata={"description": "edition id"})
+    edition = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=MAX_INTEGER),
+        metadata={"description": "edition id"},
+    )
     category = fields.String(load_default=None)
     level = fields.String(load_default=None, metadata={"description": "entries implemented at"})
     sector = fields.String(load_default=None)
@@ -59,7 +65,7 @@ class EntryQuery(Schema):
 
 
 class EntryListQuery(EntryQuery):
-    limit = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    limit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_INTEGER))
     cursor = fields.String(load_default=None, metadata={"description": "next page's token"})
 
 
@@ -73,7 +79,7 @@ class AlignmentQuery(Schema):
         unknown = RAISE
 
     unit = fields.String(load_default=None, metadata={"description": "one unit's findings"})
-    edition = fields.Integer(load_default=None)
+    edition = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_INTEGER))
     kind = fields.String(load_default=None, validate=validate.OneOf(list(alignment.KINDS)))
     explained = fields.Boolean(load_default=None)
 
@@ -123,7 +129,8 @@ def _filters(args: dict) -> catalogue_queries.EntryFilters:
 class CatalogueImport(MethodView):
     @blp.arguments(CatalogueImportArgs, location="query")
     @blp.response(200, ImportReportSchema)
-    @blp.alt_response(422, schema=ImportReportSchema, description="problems; nothing stored")
+    @accepts_upload(blp, "the catalogue edition: XLSX, CSV or JSON, at most 50 MB")
+    @problems_response(blp, "ImportReport")
     @blp.doc(security=SECURITY)
     def post(self, args):
         """Import one catalogue edition (admin; CSV, XLSX or JSON in multipart `file`)."""
@@ -146,6 +153,7 @@ class CatalogueImport(MethodView):
 
 @blp.route("/@catalogue", endpoint="entries")
 class Entries(MethodView):
+    @blp.alt_response(200, schema=cs.EntryListSchema, success=True)
     @blp.arguments(EntryListQuery, location="query", error_status_code=400, unknown=RAISE)
     def get(self, args):
         """Entries of the current (or given) edition, filtered, by basic code, paged."""
@@ -231,6 +239,7 @@ def _csv_stream(header, names, rows, bom: bool) -> Iterator[str]:
 
 @blp.route("/@catalogue/<string:basic_code>", endpoint="entry")
 class Entry(MethodView):
+    @blp.alt_response(200, schema=cs.EntryWithItemsSchema, success=True)
     @blp.arguments(EntryQuery, location="query", error_status_code=400, unknown=RAISE)
     def get(self, args, basic_code: str):
         """One entry with the city's published items that implement it, across units."""
@@ -266,6 +275,7 @@ def _report(args):
 
 @blp.route("/@alignment", endpoint="alignment")
 class Alignment(MethodView):
+    @blp.alt_response(200, schema=cs.AlignmentSchema, success=True)
     @blp.arguments(AlignmentQuery, location="query", error_status_code=400, unknown=RAISE)
     def get(self, args):
         """The alignment report of the city, or of one unit (`?unit=`)."""
@@ -300,6 +310,7 @@ class AlignmentExport(MethodView):
 
 @blp.route("/@alignment/<string:finding_id>/explanation", endpoint="explanation")
 class Explanation(MethodView):
+    @blp.alt_response(200, schema=cs.FindingSchema, success=True)
     @blp.arguments(ExplanationSchema)
     @blp.doc(security=SECURITY)
     def put(self, data, finding_id: str):
@@ -317,6 +328,7 @@ class Explanation(MethodView):
 
 @blp.route("/@laws", endpoint="laws")
 class Laws(MethodView):
+    @blp.alt_response(200, schema=cs.LawsSchema, success=True)
     @blp.arguments(LawsQuery, location="query", error_status_code=400, unknown=RAISE)
     def get(self, args):
         """The laws the city's published items cite most; with `?law=`, its articles."""
@@ -331,6 +343,7 @@ class Laws(MethodView):
 
 @blp.route("/@review", endpoint="review_queue")
 class ReviewQueue(MethodView):
+    @blp.alt_response(200, schema=cs.ReviewQueueSchema, success=True)
     @blp.doc(security=SECURITY)
     def get(self):
         """The review queue (reviewer or admin): units with items submitted or in review,

@@ -12,6 +12,7 @@ from exporters.xml_export import NAMESPACE, XSD_PATH
 from ..models import Dump
 from ..services import dumps
 from ..services.errors import NotFound
+from .arguments import QueryArguments
 from .links import absolute
 from .meta import ROOT_LINKS
 from .schemas import LinkedSchema
@@ -81,8 +82,9 @@ def dump_resource(dump: Dump) -> dict:
 
 @blp.route("/@downloads", endpoint="list_dumps")
 class Downloads(MethodView):
+    @blp.arguments(QueryArguments, location="query", error_status_code=400)
     @blp.response(200, DumpListingSchema)
-    def get(self):
+    def get(self, _args):
         """Every dump, newest first, with its files' URLs, sizes and SHA-256 checksums."""
         items = [dump_resource(d) for d in dumps.list_dumps(db_session())]
         return {

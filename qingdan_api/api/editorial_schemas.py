@@ -8,9 +8,10 @@ nested error shape would not give.
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing, validate
 
 from ..domain.fields import ITEM_FIELDS
+from .arguments import BoundedInteger, Moment, PageArguments, QueryArguments
 from .schemas import ItemSchema, LinkedSchema, ListingSchema
 
 
@@ -199,25 +200,33 @@ class AuditListingSchema(ListingSchema):
     items = fields.List(fields.Nested(AuditEntrySchema))
 
 
-class AuditQuery(Schema):
-    unit = fields.String(load_default=None, metadata={"description": "unit credit code"})
-    actor = fields.String(load_default=None)
-    item = fields.String(load_default=None, metadata={"description": "item code"})
-    action = fields.String(load_default=None, metadata={"description": "e.g. workflow.publish"})
-    since = fields.String(load_default=None, metadata={"description": "date or datetime"})
-    until = fields.String(load_default=None, metadata={"description": "date or datetime"})
-    limit = fields.Integer(load_default=None)
-    cursor = fields.String(load_default=None)
+class AuditQuery(PageArguments):
+    unit = fields.String(
+        load_default=None,
+        validate=validate.Length(max=64),
+        metadata={"description": "unit credit code"},
+    )
+    actor = fields.String(load_default=None, validate=validate.Length(max=200))
+    item = fields.String(
+        load_default=None, validate=validate.Length(max=64), metadata={"description": "item code"}
+    )
+    action = fields.String(
+        load_default=None,
+        validate=validate.Length(max=100),
+        metadata={"description": "e.g. workflow.publish"},
+    )
+    since = Moment("start", "entries at or after")
+    until = Moment("end", "entries at or before")
 
 
-class PagingOnlyQuery(Schema):
-    limit = fields.Integer(load_default=None)
-    cursor = fields.String(load_default=None)
+PagingOnlyQuery = PageArguments
 
 
-class DiffQuery(Schema):
-    from_ = fields.Integer(data_key="from", load_default=None, metadata={"description": "version"})
-    to = fields.Integer(load_default=None, metadata={"description": "version"})
+class DiffQuery(QueryArguments):
+    from_ = BoundedInteger(
+        minimum=1, data_key="from", load_default=None, metadata={"description": "version"}
+    )
+    to = BoundedInteger(minimum=1, load_default=None, metadata={"description": "version"})
 
 
 class DiffEntrySchema(Schema):
@@ -236,8 +245,5 @@ class DiffSchema(LinkedSchema):
     summary = fields.List(fields.Nested(DiffEntrySchema))
 
 
-class AtQuery(Schema):
-    at = fields.String(
-        load_default=None,
-        metadata={"description": "what was published then: a date (China time) or datetime"},
-    )
+class AtQuery(QueryArguments):
+    at = Moment("end", "what was published then")

@@ -28,6 +28,10 @@ STATUS_OF: dict[type[domain.DomainError], HTTPStatus] = {
 }
 
 
+# Details of a domain error that the envelope carries; the others are for logs or headers.
+BODY_DETAILS = frozenset({"withdrawal", "current_revision"})
+
+
 def status_of(error: domain.DomainError) -> HTTPStatus:
     for cls in type(error).__mro__:
         if cls in STATUS_OF:
@@ -36,9 +40,8 @@ def status_of(error: domain.DomainError) -> HTTPStatus:
 
 
 def envelope(status: HTTPStatus, message: str | None = None, errors=None, **extra) -> dict:
-    body = {"code": status.value, "status": status.phrase}
-    if message:
-        body["message"] = message
+    """The error body: code, status, message (the reason phrase when none is given)."""
+    body = {"code": status.value, "status": status.phrase, "message": message or status.phrase}
     if errors:
         body["errors"] = errors
     body.update(extra)
@@ -47,11 +50,14 @@ def envelope(status: HTTPStatus, message: str | None = None, errors=None, **extr
 
 def render_domain_error(error: domain.DomainError):
     status = status_of(error)
-    extra = {k: v for k, v in error.details.items() if k != "param"}
+    # Only what the documented Error schema holds goes into the body (api/smorest.py).
+    extra = {k: v for k, v in error.details.items() if k in BODY_DETAILS}
     response = jsonify(envelope(status, error.message, error.errors, **extra))
     response.status_code = status.value
     if status is HTTPStatus.UNAUTHORIZED:
         response.headers["WWW-Authenticate"] = 'Bearer realm="qingdan"'
+    if "retry_after" in error.details:  # seconds (RFC 9110 section 10.2.3)
+        response.headers["Retry-After"] = str(int(error.details["retry_after"]))
     return response
 
 

@@ -19,21 +19,24 @@ from typing import Any
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, fields, validate
+from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import is_resource_modified
 
 from exporters import registry
 from exporters.tables import tables
-from qingdan_api.domain.export_schema import record_schema
+from qingdan_api.services.export_schema import record_schema
 
 from .. import __version__
 from ..services import catalog
 from ..services import exports as service
 from ..services.errors import InvalidArgument
 from ..services.snapshot import Snapshot
+from .arguments import PageArguments, QueryArguments
+from .http import accepts_gzip
 from .items import filters_from
 from .links import absolute
-from .schemas import ItemFilterQuery, ItemQuery, PagingQuery
+from .schemas import ItemFilterQuery, ItemQuery
 
 blp = Blueprint(
     "qingdan_exports",
@@ -53,18 +56,13 @@ FILTERS = (
     *(
         name
         for name in ItemFilterQuery._declared_fields
-        if name not in PagingQuery._declared_fields
+        if name not in PageArguments._declared_fields
     ),
     "status",
-    "basic_code",
-    "law",
 )
 
 
-class ExportOptions(Schema):
-    class Meta:
-        unknown = RAISE
-
+class ExportOptions(QueryArguments):
     labels = fields.String(
         load_default=None,
         validate=validate.OneOf(["en", "zh"]),
@@ -97,12 +95,15 @@ UnitExportQuery = ExportOptions.from_dict(
 
 def _doc(what: str) -> dict:
     binary = {"schema": {"type": "string", "format": "binary"}}
+    # The JSON export is one array of item records; the other formats are opaque here.
+    records = {"schema": {"type": "array", "items": {"type": "object"}}}
     return {
         "responses": {
             "200": {
                 "description": f"{what}, streamed; gzip with Accept-Encoding: gzip",
                 "content": {
-                    registry.get(name).content_type: binary for name in EXTENSIONS.values()
+                    registry.get(name).content_type: records if name == "json" else binary
+                    for name in EXTENSIONS.values()
                 },
                 "headers": {
                     "ETag": {"schema": {"type": "string"}},
@@ -186,8 +187,12 @@ def stream(
         modified = snapshot.position.changed_at
         if not is_resource_modified(request.environ, etag=f'W/"{etag}"', last_modified=modified):
             snapshot.close()
-            response = Response(status=304)
+            # The headers the 200 would carry (Cache-Control comes from api/http.py).
+            response = Response(status=304, content_type=fmt.content_type)
             response.set_etag(etag, weak=True)
+            if modified is not None:
+                response.last_modified = modified
+            response.vary.add("Accept-Encoding")
             return response
         api_root = absolute("qingdan_meta.root").rstrip("/")
         page_size = current_app.config["QINGDAN_EXPORT_PAGE_SIZE"]
@@ -199,7 +204,7 @@ def stream(
     except BaseException:
         snapshot.close()
         raise
-    gzip = fmt.text and request.accept_encodings["gzip"] > 0
+    gzip = fmt.text and accepts_gzip()
     body = _gzipped(chunks) if gzip else _coalesced(chunks)
     response = Response(_closing(body, snapshot), content_type=fmt.content_type)
     response.call_on_close(snapshot.close)  # also when the body is never read (HEAD, abort)
@@ -260,7 +265,7 @@ class UnitItemsExport(MethodView):
     @blp.doc(**_doc("The published items of one unit"))
     def get(self, args, credit_code: str, ext: str):
         """Export the published items of one unit (实施主体), as one file."""
-        filters = filters_from({**args, "unit": credit_code})
+        filters = filters_from({**args, "unit": (credit_code,)})
         return stream(filters, args, ext, f"items-{credit_code}", unit=credit_code)
 
 
@@ -270,7 +275,7 @@ class ItemExport(MethodView):
     @blp.doc(**_doc("One published item"))
     def get(self, args, code: str, ext: str):
         """Export one published item (410 when withdrawn), as one file."""
-        filters = catalog.ItemFilters(codes=[code])
+        filters = catalog.ItemFilters(codes=(code,))
         return stream(filters, args, ext, code, item=code)
 
 
@@ -278,12 +283,15 @@ def negotiate_listing() -> Response | None:
     """before_request of the items blueprint: `/items` with an export type in Accept.
 
     Browsers send `text/html, application/xml;q=0.9, */*;q=0.8`, which would pick XML;
-    a request that names text/html keeps the JSON listing.
+    a request that accepts text/html (q > 0) keeps the JSON listing. Media type
+    parameters (`text/csv; charset=utf-8`) do not stop a match: every export is UTF-8.
     """
     if request.endpoint != "qingdan_items.list_items" or request.method not in ("GET", "HEAD"):
         return None
-    accept = request.accept_mimetypes
-    if not accept or any(value == "text/html" for value, _ in accept):
+    accept = MIMEAccept(
+        [(value.split(";", 1)[0].strip(), quality) for value, quality in request.accept_mimetypes]
+    )
+    if not accept or any(value == "text/html" and quality > 0 for value, quality in accept):
         return None
     best = accept.best_match(NEGOTIABLE)
     if best in (None, "application/json"):

@@ -37,6 +37,6 @@ class ItemFlowchart(MethodView):
         (410 Gone when the item was withdrawn). The dumps carry a common chart per shared
         process (flowcharts.zip).
         """
-        version = catalog.get_item_version(db_session(), code, catalog.parse_at(args["at"]))
+        version = catalog.get_item_version(db_session(), code, args["at"])
         svg = flowcharts.item_svg(public_record(version))
         return Response(svg, mimetype=MEDIA_TYPE)

@@ -19,7 +19,8 @@ from ..services.errors import PayloadTooLarge as TooLarge
 from ..services.errors import ValidationFailed
 from ..services.importing import run_import
 from .auth import PRIVATE, SECURITY, current_principal, etag, if_match_revision
-from .editorial_schemas import IfMatchHeader, PassThroughSchema
+from .bodies import accepts_upload
+from .editorial_schemas import IfMatchHeader
 from .schemas import UnitSchema
 from .session import db_session
 from .units import unit_resource
@@ -86,9 +87,33 @@ class UnitsImportReportSchema(Schema):
     problems = fields.List(fields.Dict())
 
 
-UnitWriteSchema = PassThroughSchema.from_dict(
+# Validated here (types, unknown fields: 422) before If-Match is compared, so a body that
+# cannot be a unit is refused as such rather than as a stale revision.
+UnitWriteSchema = Schema.from_dict(
     {name: fields.String(allow_none=True) for name in unit_admin.FIELDS}, name="UnitWrite"
 )
+
+
+def problems_response(blueprint: Blueprint, report_schema: str):
+    """Documents the 422 of an import: the report of the file's problems (nothing stored),
+    or the Error envelope when there is no readable file at all."""
+    return blueprint.doc(
+        responses={
+            "422": {
+                "description": "the file's problems (nothing stored), or no readable file",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "oneOf": [
+                                {"$ref": f"#/components/schemas/{report_schema}"},
+                                {"$ref": "#/components/schemas/Error"},
+                            ]
+                        }
+                    }
+                },
+            }
+        }
+    )
 
 
 def _upload() -> tuple[bytes, str]:
@@ -129,7 +154,8 @@ class Template(MethodView):
 class Imports(MethodView):
     @blp.arguments(ImportArgs, location="query")
     @blp.response(200, ImportReportSchema)
-    @blp.alt_response(422, schema=ImportReportSchema, description="problems; nothing stored")
+    @accepts_upload(blp, "the cleanup form: XLSX, CSV or JSON, at most 50 MB")
+    @problems_response(blp, "ImportReport")
     @blp.doc(security=SECURITY)
     def post(self, args):
         """Import a cleanup form (XLSX, CSV or JSON; multipart field `file`)."""
@@ -175,7 +201,9 @@ class Imports(MethodView):
 @blp.route("/units/@import", endpoint="import_units")
 class UnitsImport(MethodView):
     @blp.arguments(ImportArgs, location="query")
+    @accepts_upload(blp, "the units file: XLSX or CSV, at most 50 MB")
     @blp.response(200, UnitsImportReportSchema)
+    @problems_response(blp, "UnitsImportReport")
     @blp.doc(security=SECURITY)
     def post(self, args):
         """Create or update units from a units file (admin; all or nothing)."""

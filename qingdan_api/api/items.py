@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import fields as dataclass_fields
+
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from ..domain.fields import ITEM_FIELDS, VERSION_FIELDS
+from ..listings.filters import ItemFilters
 from ..models import ItemVersion
 from ..services import catalog, history
-from ..services.errors import InvalidArgument
 from ..services.records import public_record
+from .arguments import QueryArguments
 from .editorial_schemas import AtQuery, DiffQuery, DiffSchema
 from .links import absolute, item_url, listing, unit_url
 from .paging import page_size
@@ -33,17 +35,13 @@ SUMMARY_FIELDS = (
     "version",
     "published_at",
 )
-SELECTABLE_FIELDS = frozenset(f.name for f in ITEM_FIELDS + VERSION_FIELDS)
 
 
 def parse_fields(raw: str | None) -> tuple[str, ...]:
+    """The fields chosen by `?fields=` (checked by the schema), or the summary ones."""
     if not raw:
         return SUMMARY_FIELDS
-    chosen = tuple(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
-    unknown = [name for name in chosen if name not in SELECTABLE_FIELDS]
-    if unknown:
-        raise InvalidArgument("fields", f"unknown field(s): {', '.join(unknown)}; see @types/item")
-    return chosen
+    return tuple(dict.fromkeys(name.strip() for name in raw.split(",") if name.strip()))
 
 
 def item_resource(version: ItemVersion, chosen: tuple[str, ...] | None = None) -> dict:
@@ -58,21 +56,10 @@ def item_resource(version: ItemVersion, chosen: tuple[str, ...] | None = None) -
     return resource
 
 
-def filters_from(args: dict) -> catalog.ItemFilters:
-    return catalog.ItemFilters(
-        unit=args["unit"],
-        category=args["category"],
-        level=args["level"],
-        target=args["target"],
-        disposition=args["disposition"],
-        region=args["region"],
-        parent=args["parent"],
-        status=args["status"],
-        at=catalog.parse_at(args.get("at")),
-        source=args["source"],
-        basic_code=args.get("basic_code"),
-        law=args.get("law"),
-    )
+def filters_from(args: dict) -> ItemFilters:
+    """The parsed filters among a query schema's loaded arguments."""
+    names = {f.name for f in dataclass_fields(ItemFilters)} - {"codes"}
+    return ItemFilters(**{name: args[name] for name in names if args.get(name) is not None})
 
 
 # Accept negotiation answers these with the export (api/exports.py, /items.{ext}). The
@@ -116,14 +103,14 @@ class ItemResource(MethodView):
     @blp.response(200, ItemSchema)
     def get(self, args, code: str):
         """The published version of one item (410 Gone when it was withdrawn)."""
-        at = catalog.parse_at(args["at"])
-        return item_resource(catalog.get_item_version(db_session(), code, at))
+        return item_resource(catalog.get_item_version(db_session(), code, args["at"]))
 
 
 @blp.route("/items/<string:code>/@versions", endpoint="get_versions")
 class ItemVersions(MethodView):
+    @blp.arguments(QueryArguments, location="query", error_status_code=400)
     @blp.response(200, VersionListingSchema)
-    def get(self, code: str):
+    def get(self, _args, code: str):
         """Every published version of an item, oldest first."""
         versions = catalog.list_versions(db_session(), code)
         items = [

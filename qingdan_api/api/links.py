@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request, url_for
 
-from ..services.paging import Cursor, Page
+from ..listings.paging import Cursor, Page
 
 
 def absolute(endpoint: str, **values) -> str:
@@ -20,9 +20,10 @@ def unit_url(credit_code: str) -> str:
 
 
 def _with_cursor(cursor: str | None) -> str:
-    args = {k: v for k, v in request.args.items() if k != "cursor"}
+    # Every value of a repeated filter stays in the links (`category=01&category=02`).
+    args = {k: request.args.getlist(k) for k in request.args if k != "cursor"}
     if cursor:
-        args["cursor"] = cursor
+        args["cursor"] = [cursor]
     return url_for(request.endpoint, _external=True, **(request.view_args or {}), **args)
 
 

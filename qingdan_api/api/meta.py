@@ -10,6 +10,7 @@ from ..domain import vocabularies as vocab
 from ..domain.fields import ITEM_FIELDS, VERSION_FIELDS, Field
 from ..domain.validation import SAVE_REQUIRED, submit_requires
 from ..services.errors import NotFound
+from .arguments import QueryArguments
 from .links import absolute
 from .schemas import ServiceRootSchema, TypeSchema, VocabularySchema
 
@@ -109,8 +110,9 @@ class Vocabularies(MethodView):
 
 @blp.route("/@vocabularies/<string:name>", endpoint="get_vocabulary")
 class Vocabulary(MethodView):
+    @blp.arguments(QueryArguments, location="query", error_status_code=400)
     @blp.response(200, VocabularySchema)
-    def get(self, name: str):
+    def get(self, _args, name: str):
         """One code list: codes, English keys and Chinese labels."""
         if name not in vocab.VOCABULARIES:
             raise NotFound(f"no vocabulary {name!r}; one of {', '.join(vocab.VOCABULARIES)}")

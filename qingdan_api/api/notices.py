@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..services import notices
+from .arguments import QueryArguments
 from .auth import PRIVATE, SECURITY, current_principal
 from .editorial_schemas import (
     CommentListSchema,
@@ -66,6 +67,7 @@ class NoticeResource(MethodView):
 class Comments(MethodView):
     @blp.arguments(CommentWriteSchema)
     @blp.response(201, CommentReceiptSchema)
+    @blp.alt_response(429, response="RateLimited")
     def post(self, data, code: str):
         """Comment on an item on notice (anyone; length- and rate-limited; seen by reviewers)."""
         config = current_app.config
@@ -81,9 +83,10 @@ class Comments(MethodView):
         )
         return {"id": comment.id, "at": comment.at.isoformat(), "message": "意见已收到"}
 
+    @blp.arguments(QueryArguments, location="query", error_status_code=400)
     @blp.response(200, CommentListSchema)
     @blp.doc(security=SECURITY)
-    def get(self, code: str):
+    def get(self, _args, code: str):
         """The comments posted on an item's notices (reviewers only)."""
         rows = notices.list_comments(db_session(), current_principal(), code)
         body = {

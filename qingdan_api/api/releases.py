@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..services import publishing
-from ..services.dumps import DumpOptions, dump_in_background
+from ..services.dump_upkeep import release_missing_dump, sweep_leftovers
+from ..services.dumps import DumpOptions, dump_in_background, dumps_dir
 from .auth import SECURITY, current_principal
 from .editorial_schemas import (
     PagingOnlyQuery,
@@ -50,6 +52,44 @@ def release_resource(contents: publishing.ReleaseContents, entries_too: bool = T
     }
 
 
+def dump_options(app, api_root: str | None = None) -> DumpOptions:
+    """Dump options from the app's settings; links under `api_root` (default: the
+    configured public URL, for dumps written outside a request)."""
+    if api_root is None:
+        prefix = app.extensions["qingdan"].url_prefix
+        api_root = app.config["QINGDAN_PUBLIC_URL"].rstrip("/") + prefix
+    return DumpOptions(
+        api_root=api_root.rstrip("/"),
+        page_size=app.config["QINGDAN_EXPORT_PAGE_SIZE"],
+        keep=app.config["QINGDAN_DUMPS_KEPT"],
+    )
+
+
+def dump_release(release_id: int) -> None:
+    """After a publication (a release, or a single item's): its dump, in the background."""
+    app = current_app._get_current_object()
+    if app.config["QINGDAN_DUMP_ON_RELEASE"]:
+        options = dump_options(app, absolute("qingdan_meta.root"))
+        state = app.extensions["qingdan"]
+        dump_in_background(state.session_factory, app.instance_path, release_id, options)
+
+
+def dump_missed_release(app) -> None:
+    """On start: tidy the dumps folder, and dump the newest release if its dump never
+    completed (the process died or restarted while writing it)."""
+    if not app.config["QINGDAN_DUMP_ON_RELEASE"]:
+        return
+    state = app.extensions["qingdan"]
+    sweep_leftovers(dumps_dir(app.instance_path))
+    try:
+        with state.session_factory() as session:
+            missing = release_missing_dump(session)
+    except SQLAlchemyError:  # no schema yet (before `qingdan init-db`): nothing to catch up
+        return
+    if missing is not None:
+        dump_in_background(state.session_factory, app.instance_path, missing, dump_options(app))
+
+
 @blp.route("/@releases", endpoint="list_releases")
 class Releases(MethodView):
     @blp.arguments(PagingOnlyQuery, location="query", error_status_code=400)
@@ -77,15 +117,7 @@ class Releases(MethodView):
             comment=data.get("comment"),
         )
         body = release_resource(publishing.get_release(session, release.id))
-        if current_app.config["QINGDAN_DUMP_ON_RELEASE"]:
-            state = current_app.extensions["qingdan"]
-            options = DumpOptions(
-                api_root=absolute("qingdan_meta.root").rstrip("/"),
-                page_size=current_app.config["QINGDAN_EXPORT_PAGE_SIZE"],
-            )
-            dump_in_background(
-                state.session_factory, current_app.instance_path, release.id, options
-            )
+        dump_release(release.id)
         return body, 201, {"Location": body["@id"]}
 
 

@@ -6,10 +6,34 @@ document, `@types/item` and the stored record can never disagree about a field.
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ..domain import vocabularies as vocab
 from ..domain.fields import ITEM_FIELDS, UNIT_REF, VERSION_FIELDS, Field
+from ..listings.filters import MAX_SOURCE_ID, PARSERS, STATUSES, FilterError
+from ..services.catalog import SORT_CHOICES
+from .arguments import Filter, Limit, Moment, PageArguments, QueryArguments
+
+SELECTABLE_FIELDS = frozenset(f.name for f in ITEM_FIELDS + VERSION_FIELDS)
+
+
+def selectable_fields(raw: str) -> None:
+    """Validator of `fields`: every name must be a field of the item schema."""
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    unknown = [name for name in names if name not in SELECTABLE_FIELDS]
+    if unknown:
+        raise ValidationError(f"unknown field(s): {', '.join(unknown)}; see @types/item")
+
+
+def _unit_kinds(values) -> tuple[str, ...]:
+    known = vocab.keys("unit-kinds")
+    wrong = [v for v in values if v not in known]
+    if wrong:
+        raise FilterError(
+            f"unknown value(s) {', '.join(map(repr, wrong))}; see @vocabularies/unit-kinds"
+        )
+    return tuple(dict.fromkeys(values))
+
 
 SCALARS = {
     "string": fields.String,
@@ -90,80 +114,46 @@ class ItemListingSchema(ListingSchema):
     items = fields.List(fields.Nested(ItemSchema))
 
 
-class PagingQuery(Schema):
-    class Meta:
-        unknown = RAISE
-
-    limit = fields.Integer(
-        load_default=None,
-        validate=validate.Range(min=1),
-        metadata={"description": "page size; default 25, maximum 200 (QINGDAN_MAX_PAGE_SIZE)"},
-    )
-    cursor = fields.String(
-        load_default=None, metadata={"description": "opaque cursor from a batching link"}
-    )
+PagingQuery = PageArguments  # the one page-argument schema (api/arguments.py)
 
 
-def _vocab_param(name: str) -> fields.String:
-    return fields.String(
-        load_default=None,
-        metadata={"description": f"code or key from @vocabularies/{name}"},
-    )
+class ItemFilterQuery(PageArguments):
+    """The filters of /items, shared by /@search and the exports (listings/filters.py)."""
 
-
-class ItemFilterQuery(PagingQuery):
-    """The filters of /items, shared by /@search."""
-
-    unit = fields.String(
-        load_default=None,
-        metadata={"description": "unit credit code, or its 9-character organisation code"},
+    unit = Filter("unit", PARSERS["unit"][1])
+    category = Filter("category", PARSERS["category"][1])
+    level = Filter("level", PARSERS["level"][1])
+    target = Filter("target", PARSERS["target"][1])
+    disposition = Filter("disposition", PARSERS["disposition"][1])
+    region = Filter("region", PARSERS["region"][1])
+    parent = Filter("parent", PARSERS["parent"][1])
+    source = Filter(
+        "source",
+        PARSERS["source"][1],
+        fields.Integer(validate=validate.Range(min=0, max=MAX_SOURCE_ID)),
     )
-    category = _vocab_param("categories")
-    level = _vocab_param("levels")
-    target = _vocab_param("targets")
-    disposition = _vocab_param("dispositions")
-    region = fields.String(
-        load_default=None, metadata={"description": "region code; matches sub-regions too"}
-    )
-    parent = fields.String(
-        load_default=None, metadata={"description": "main item code: list its sub-items"}
-    )
-    source = fields.Integer(
-        load_default=None,
-        validate=validate.Range(min=0),
-        metadata={"description": "harvest source id (see @sources); 0 = local content only"},
-    )
+    basic_code = Filter("basic_code", PARSERS["basic_code"][1])
+    law = Filter("law", PARSERS["law"][1])
 
 
 class ItemQuery(ItemFilterQuery):
-    basic_code = fields.String(
-        load_default=None,
-        metadata={"description": "12-digit basic code: the same power in every unit and level"},
-    )
-    law = fields.String(
-        load_default=None,
-        metadata={
-            "description": "a law title (《》, 中华人民共和国 and revision notes optional): "
-            "items whose legal bases cite it"
-        },
-    )
     status = fields.String(
         load_default="active",
+        validate=validate.OneOf(list(STATUSES)),
         metadata={"description": "active (default), withdrawn, or all"},
     )
     sort = fields.String(
         load_default="code",
+        validate=validate.OneOf(SORT_CHOICES),
         metadata={"description": "code, name, published_at or category; prefix - to reverse"},
     )
     fields_ = fields.String(
         data_key="fields",
         load_default=None,
+        validate=selectable_fields,
         metadata={"description": "comma-separated fields to return (default: a summary)"},
     )
-    at = fields.String(
-        load_default=None,
-        metadata={"description": "what was published then: a date (China time) or datetime"},
-    )
+    at = Moment("end", "what was published then")
 
 
 class UnitRefSchema(LinkedSchema):
@@ -212,9 +202,9 @@ class UnitListingSchema(ListingSchema):
     items = fields.List(fields.Nested(UnitSchema))
 
 
-class UnitQuery(PagingQuery):
-    kind = fields.String(load_default=None, metadata={"description": "@vocabularies/unit-kinds"})
-    region = fields.String(load_default=None, metadata={"description": "region code prefix"})
+class UnitQuery(PageArguments):
+    kind = Filter(_unit_kinds, "key from @vocabularies/unit-kinds")
+    region = Filter("region", PARSERS["region"][1])
 
 
 class VersionSummarySchema(LinkedSchema):
@@ -311,12 +301,9 @@ class SearchResultsSchema(ListingSchema):
     )
 
 
-class SuggestQuerySchema(Schema):
-    class Meta:
-        unknown = RAISE
-
+class SuggestQuerySchema(QueryArguments):
     q = fields.String(required=True, metadata={"description": "what the user typed so far"})
-    limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=20))
+    limit = Limit(maximum=20, load_default=10, metadata={"description": "1 to 20; default 10"})
 
 
 class SuggestionSchema(Schema):

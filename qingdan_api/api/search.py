@@ -9,8 +9,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from ..listings.paging import Page
 from ..services import search as service
-from ..services.paging import Page
 from .items import SUMMARY_FIELDS, filters_from, item_resource
 from .links import absolute, item_url, listing
 from .paging import page_size
@@ -47,7 +47,7 @@ class Search(MethodView):
             db_session(),
             _indexer().backend,
             args["q"],
-            filters_from({"status": "active", **args}),
+            filters_from(args),
             limit=page_size(args["limit"]),
             cursor=args["cursor"],
         )

@@ -8,7 +8,9 @@ from flask_smorest import Blueprint
 
 from ..models import Source
 from ..services import sources
-from .links import absolute
+from .arguments import PageArguments
+from .links import absolute, listing
+from .paging import page_size
 from .session import db_session
 from .sync_schemas import SourceListingSchema, SourceSchema
 
@@ -64,16 +66,15 @@ def source_resource(health: sources.SourceHealth) -> dict:
 
 @blp.route("/@sources", endpoint="list_sources")
 class Sources(MethodView):
+    @blp.arguments(PageArguments, location="query", error_status_code=400)
     @blp.response(200, SourceListingSchema)
-    def get(self):
+    def get(self, args):
         """Every harvested source with the health of its last harvest."""
-        rows = [source_resource(h) for h in sources.list_sources(db_session())]
-        return {
-            "@id": absolute("qingdan_sources.list_sources"),
-            "@type": "sources",
-            "items": rows,
-            "items_total": len(rows),
-        }
+        page = sources.list_sources(
+            db_session(), limit=page_size(args["limit"]), cursor=args["cursor"]
+        )
+        body = listing(page, [source_resource(h) for h in page.rows], "id", backwards=False)
+        return {**body, "@type": "sources"}
 
 
 @blp.route("/@sources/<int:source_id>", endpoint="get_source")

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
 from ..services.feed import DEFAULT_LIMIT, MAX_LIMIT
+from .arguments import BoundedInteger, Limit, QueryArguments
 from .schemas import BatchingSchema, LinkedSchema
 
 
-class ChangesQuery(Schema):
-    class Meta:
-        unknown = RAISE
-
-    since = fields.Integer(
+class ChangesQuery(QueryArguments):
+    since = BoundedInteger(
         load_default=0,
-        validate=validate.Range(min=0),
         metadata={"description": "return changes with a seq above this one (0: from the start)"},
     )
-    limit = fields.Integer(
+    # The feed is a protocol for mirrors (docs/sync.md): its pages are larger.
+    limit = Limit(
+        maximum=MAX_LIMIT,
         load_default=DEFAULT_LIMIT,
-        validate=validate.Range(min=1, max=MAX_LIMIT),
         metadata={"description": f"entries per page; default {DEFAULT_LIMIT}, max {MAX_LIMIT}"},
     )
     include = fields.String(
@@ -29,24 +27,17 @@ class ChangesQuery(Schema):
     )
 
 
-class ChecksumQuery(Schema):
-    class Meta:
-        unknown = RAISE
-
-    seq = fields.Integer(
+class ChecksumQuery(QueryArguments):
+    seq = BoundedInteger(
         load_default=None,
-        validate=validate.Range(min=0),
         metadata={"description": "the published set after this seq (default: last_seq now)"},
     )
 
 
-class AtomQuery(Schema):
-    class Meta:
-        unknown = RAISE
-
-    limit = fields.Integer(
+class AtomQuery(QueryArguments):
+    limit = Limit(
+        maximum=200,
         load_default=50,
-        validate=validate.Range(min=1, max=200),
         metadata={"description": "newest entries to show; default 50, max 200"},
     )
 
@@ -123,3 +114,4 @@ class SourceSchema(LinkedSchema):
 class SourceListingSchema(LinkedSchema):
     items = fields.List(fields.Nested(SourceSchema))
     items_total = fields.Integer()
+    batching = fields.Nested(BatchingSchema)

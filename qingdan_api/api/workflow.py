@@ -6,10 +6,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..services import workflow
+from ..services.dump_upkeep import release_missing_dump
 from ..services.items import STATE_LABELS
 from .auth import SECURITY, current_principal, etag, if_match_revision
 from .editorial_schemas import IfMatchHeader, TransitionWriteSchema, WorkflowSchema
 from .links import absolute
+from .releases import dump_release
 from .session import db_session
 
 blp = Blueprint(
@@ -79,9 +81,14 @@ class TakeTransition(MethodView):
             current_principal(),
             code,
             transition,
-            if_match=if_match_revision(headers["if_match"]),
+            expected_revision=if_match_revision(headers["if_match"]),
             comment=data.get("comment"),
             notice_days=data.get("notice_days"),
             release_name=data.get("release"),
         )
+        if transition == "publish":  # a single item's release gets its dump as well
+            session = db_session()
+            missing = release_missing_dump(session)
+            if missing is not None:
+                dump_release(missing)
         return workflow_resource(info), 200, etag(info.revision)

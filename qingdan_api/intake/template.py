@@ -8,6 +8,7 @@ example row. Written with openpyxl.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterable
 
@@ -16,6 +17,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from exporters.xml_export import xml_text
 
 from ..domain import vocabularies as vocab
 from ..domain.fields import CHILD_TABLES
@@ -115,8 +118,13 @@ def _write_sheet(book, title: str, columns: list[Column], examples: Iterable[dic
     return sheet
 
 
+@functools.cache
 def build_template() -> bytes:
-    """The cleanup form as XLSX bytes."""
+    """The cleanup form as XLSX bytes.
+
+    Built once per process: openpyxl stamps the save time into the file, so building it
+    per request would change its bytes (and ETag) every second for the same form.
+    """
     book = Workbook()
     guide = book.active
     guide.title = INSTRUCTIONS_SHEET
@@ -178,7 +186,8 @@ def annotate(
         for title, rows in (sheets_rows or {}).items():
             sheet = book.create_sheet(title[:31])
             for row in rows:
-                sheet.append([None if v is None else str(v) for v in row])
+                # XLSX is XML: an uploaded CSV/JSON may hold characters XML cannot.
+                sheet.append([None if v is None else xml_text(v) for v in row])
     for problem in problems:
         if problem.sheet not in book.sheetnames:
             continue
@@ -199,7 +208,7 @@ def annotate(
         cell = sheet.cell(row=problem.row, column=position)
         cell.fill = RED
         previous = cell.comment.text + "\n" if cell.comment else ""
-        cell.comment = Comment(previous + problem.message, "清单系统")
+        cell.comment = Comment(xml_text(previous + problem.message), "清单系统")
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

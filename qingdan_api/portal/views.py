@@ -12,6 +12,7 @@ from ..api.errors import status_of
 from ..api.http import finalize_response
 from ..api.session import db_session
 from ..domain import vocabularies as vocab
+from ..listings.filters import parse_filters
 from ..services import (
     catalog,
     dumps,
@@ -22,7 +23,14 @@ from ..services import (
     search,
     units,
 )
-from ..services.errors import DomainError, Gone, InvalidArgument, TooManyRequests, ValidationFailed
+from ..services.errors import (
+    DomainError,
+    Gone,
+    InvalidArgument,
+    NotFound,
+    TooManyRequests,
+    ValidationFailed,
+)
 from ..services.records import public_record
 from . import present
 
@@ -72,7 +80,9 @@ def _domain_error(error: DomainError):
 
 
 def _filters(args) -> catalog.ItemFilters:
-    return catalog.ItemFilters(**{name: args.get(name) or None for name in FILTERS})
+    """The portal's filters, parsed as the API parses them (listings/filters.py)."""
+    given = {name: [v for v in args.getlist(name) if v] for name in FILTERS}
+    return parse_filters({name: values for name, values in given.items() if values})
 
 
 def _site() -> dict:
@@ -127,8 +137,11 @@ def search_page():
         context.update(hits=[], total=0, facets={}, error=error.message)
         return render_template("portal/search.html", **context), HTTPStatus.BAD_REQUEST.value
     context["facet_titles"] = FACET_TITLES
-    if filters.unit:  # the filter passed, so the unit exists
-        context["unit_name"] = units.get_unit(session, filters.unit).unit.name
+    if len(filters.unit) == 1:
+        try:
+            context["unit_name"] = units.get_unit(session, filters.unit[0]).unit.name
+        except NotFound:
+            context["unit_name"] = None
     return render_template("portal/search.html", **context)
 
 
@@ -138,7 +151,9 @@ def unit_page(credit_code: str):
     session = db_session()
     summary = units.get_unit(session, credit_code)
     category = request.args.get("category") or None
-    filters = catalog.ItemFilters(unit=credit_code, category=category)
+    filters = parse_filters(
+        {"unit": [credit_code], **({"category": [category]} if category else {})}
+    )
     page = catalog.list_items(
         session, filters, limit=PAGE * 2, cursor=request.args.get("cursor") or None
     )
@@ -168,7 +183,7 @@ def item_page(code: str):
     session = db_session()
     version = catalog.get_item_version(session, code)
     record = public_record(version)
-    subs = catalog.list_items(session, catalog.ItemFilters(parent=code), limit=100)
+    subs = catalog.list_items(session, catalog.ItemFilters(parent=(code,)), limit=100)
     return render_template(
         "portal/item.html",
         record=record,

@@ -35,6 +35,7 @@ class Document:
     code: str
     fields: dict[str, list[str]]  # field name -> terms, in text order
     record: dict[str, Any]
+    source_id: int | None = None  # the harvest source of harvested content (the `source` filter)
 
 
 def _texts(record: dict[str, Any], key: str, *members: str) -> list[str]:
@@ -71,9 +72,11 @@ def codes_of(record: dict[str, Any]) -> list[str]:
     return [t for t in map(code_term, raw) if t]
 
 
-def build_document(item_id: int, version_id: int, record: dict[str, Any]) -> Document:
+def build_document(
+    item_id: int, version_id: int, record: dict[str, Any], source_id: int | None = None
+) -> Document:
     fields = {
         name: [w for t in texts for w in words(t)] for name, texts in field_texts(record).items()
     }
     fields["codes"] = codes_of(record)
-    return Document(item_id, version_id, record["code"], fields, record)
+    return Document(item_id, version_id, record["code"], fields, record, source_id)

@@ -20,8 +20,8 @@ from typing import Any
 from elasticsearch import Elasticsearch, NotFoundError, helpers
 from sqlalchemy.orm import Session
 
-from ..domain.codes import region_prefix
-from ..services.catalog import ItemFilters, filtered, vocabulary_value
+from ..domain.laws import law_keys
+from ..listings.elastic import filter_clauses
 from .documents import (
     EXACT_NAME_BOOST,
     NAME_CLOSENESS_BOOST,
@@ -42,6 +42,10 @@ FACET_FIELDS = {
     "region": "region_code",
 }
 FACET_SIZE = 20
+# Fields added after the first indexes were made: harvested documents carry their
+# source (local ones have no such field: `source=0`); `laws` holds the law keys the
+# legal bases cite (the `law` filter; documents indexed before it need `qingdan reindex`).
+ADDED_FIELDS = {"source_id": {"type": "integer"}, "laws": {"type": "keyword"}}
 BULK_CHUNK = 1000
 # Seconds a bulk request may take: a batch of 2,000 documents that waits for a refresh
 # outlasted the client's default 10 s on a busy machine.
@@ -103,6 +107,7 @@ def index_template(alias: str) -> dict[str, Any]:
                     **{field: _KEYWORD for field in FACET_FIELDS.values()},
                     "disposition": _KEYWORD,
                     "parent_code": _KEYWORD,
+                    **ADDED_FIELDS,
                 },
             },
         },
@@ -127,6 +132,8 @@ def source(document: Document) -> dict[str, Any]:
         "region_code": record["region_code"],
         "disposition": record["disposition"],
         "parent_code": record.get("parent_code"),
+        "laws": law_keys(record.get("legal_bases")),
+        **({"source_id": document.source_id} if document.source_id is not None else {}),
     }
 
 
@@ -174,26 +181,6 @@ def node_query(node: Node, scope: str | None = None) -> dict[str, Any]:
     if isinstance(node, AllOf):
         return {"bool": {"must": parts}}
     return {"bool": {"should": parts, "minimum_should_match": 1}}
-
-
-def filter_clauses(filters: ItemFilters) -> list[dict[str, Any]]:
-    clauses: list[dict[str, Any]] = []
-    if filters.unit:
-        clauses.append({"term": {"unit": filters.unit}})
-    for param, vocabulary, field in (
-        ("category", "categories", "category"),
-        ("level", "levels", "level"),
-        ("target", "targets", "targets"),
-        ("disposition", "dispositions", "disposition"),
-    ):
-        value = getattr(filters, param)
-        if value:
-            clauses.append({"term": {field: vocabulary_value(vocabulary, value, param)}})
-    if filters.region:
-        clauses.append({"prefix": {"region_code": region_prefix(filters.region)}})
-    if filters.parent:
-        clauses.append({"term": {"parent_code": filters.parent}})
-    return clauses
 
 
 def name_tier(node: Node, typed_length: int) -> list[dict[str, Any]]:
@@ -323,9 +310,15 @@ class ElasticsearchBackend:
         return index
 
     def _ensure_alias(self) -> None:
-        if not self._ready and not self._current_indexes():
+        if self._ready:
+            return
+        if not self._current_indexes():
             index = self._new_index()
             self.client.indices.update_aliases(actions=alias_swap(self.alias, index, []))
+        else:
+            # Indexes made before a field existed: adding a field to a mapping is
+            # allowed in place, so they take new documents without a rebuild.
+            self.client.indices.put_mapping(index=self.alias, properties=ADDED_FIELDS)
         self._ready = True
 
     def write(self, session: Session, documents: list[Document], removed: list[int]) -> None:
@@ -377,7 +370,6 @@ class ElasticsearchBackend:
             return 0
 
     def search(self, session: Session, query: SearchQuery) -> SearchResults:
-        filtered(session, query.filters)  # validates the filters exactly as /items does
         response = self._search(search_body(query))
         if response is None:
             return SearchResults([], 0, {name: [] for name in FACETS})

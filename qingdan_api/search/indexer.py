@@ -170,20 +170,20 @@ class _Counter:
 def _documents(session: Session, item_ids: set[int]) -> Iterator[Document]:
     """The current public (active) version of each item, as search documents."""
     rows = session.execute(
-        select(ItemVersion.item_id, ItemVersion.id, ItemVersion.record).where(
-            ItemVersion.item_id.in_(sorted(item_ids)), ItemVersion.public_status == ACTIVE
-        )
+        select(
+            ItemVersion.item_id, ItemVersion.id, ItemVersion.record, ItemVersion.source_id
+        ).where(ItemVersion.item_id.in_(sorted(item_ids)), ItemVersion.public_status == ACTIVE)
     )
-    for item_id, version_id, record in rows:
-        yield build_document(item_id, version_id, record)
+    for item_id, version_id, record, source_id in rows:
+        yield build_document(item_id, version_id, record, source_id)
 
 
 def _all_documents(session: Session) -> Iterator[Document]:
     rows = session.execute(
-        select(ItemVersion.item_id, ItemVersion.id, ItemVersion.record)
+        select(ItemVersion.item_id, ItemVersion.id, ItemVersion.record, ItemVersion.source_id)
         .where(ItemVersion.public_status == ACTIVE)
         .order_by(ItemVersion.item_id)
         .execution_options(yield_per=BATCH_SIZE)
     )
-    for item_id, version_id, record in rows:
-        yield build_document(item_id, version_id, record)
+    for item_id, version_id, record, source_id in rows:
+        yield build_document(item_id, version_id, record, source_id)

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from ..services.catalog import ItemFilters
+from ..listings.filters import ItemFilters
 from .documents import Document
 from .text import Node
 

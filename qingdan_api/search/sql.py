@@ -9,8 +9,8 @@ from itertools import islice
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from ..listings.sql import filtered
 from ..models import ItemVersion, SearchDocument, Unit
-from ..services.catalog import filtered
 from . import suggestions
 from .documents import (
     EXACT_NAME_BOOST,
@@ -56,9 +56,7 @@ class SqlBackend:
         # An IN over the name-only match is evaluated once; an outer join to it made
         # SQLite rescan it for every row (quadratic on common words).
         in_name = ItemVersion.item_id.in_(native.matching_ids(query.node, scope="name"))
-        base = filtered(session, query.filters).join(
-            matches, matches.c.item_id == ItemVersion.item_id
-        )
+        base = filtered(query.filters).join(matches, matches.c.item_id == ItemVersion.item_id)
         typed_length = query_length(query.exact)
         closeness = case(
             (func.length(ItemVersion.name) <= typed_length, 1.0),

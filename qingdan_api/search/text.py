@@ -1,9 +1,12 @@
 """Chinese word segmentation and the query language, shared by every search backend.
 
 Index and query text go through the same `words()` so that SQLite FTS5, PostgreSQL and
-Elasticsearch all see identical terms. Terms are restricted to lowercase ASCII letters,
-digits and CJK ideographs: whatever a user types, nothing else reaches a backend's query
-syntax, which is what makes user input safe to splice into FTS5 and tsquery expressions.
+Elasticsearch all see identical terms. `normalize()` folds what a reader would call the
+same text: full-width letters and digits to ASCII (NFKC), traditional characters to
+simplified (OpenCC's t2s), upper case to lower; so 食品經營許可 finds what 食品经营许可
+finds. Terms are restricted to lowercase ASCII letters, digits and CJK ideographs:
+whatever a user types, nothing else reaches a backend's query syntax, which is what
+makes user input safe to splice into FTS5 and tsquery expressions.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import rjieba
+from opencc import OpenCC
 
 # Ideographs: CJK Unified (incl. Extension A) and Compatibility Ideographs.
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -26,9 +30,18 @@ MAX_QUERY_WORDS = 16
 MIN_CODE_PREFIX = 4
 
 
+# OpenCC's converter is immutable once loaded; loading its dictionaries costs ~50 ms.
+_TRADITIONAL_TO_SIMPLIFIED = OpenCC("t2s")
+
+
+def fold_script(text: str) -> str:
+    """Traditional characters (and phrases) as simplified ones: 經營許可 -> 经营许可."""
+    return _TRADITIONAL_TO_SIMPLIFIED.convert(text)
+
+
 def normalize(text: str) -> str:
-    """NFKC (full-width letters and digits become ASCII) and lowercase."""
-    return unicodedata.normalize("NFKC", text).lower()
+    """NFKC (full-width letters and digits become ASCII), simplified script, lowercase."""
+    return fold_script(unicodedata.normalize("NFKC", text)).lower()
 
 
 def ideographic(term: str) -> bool:

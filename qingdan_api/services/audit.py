@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..listings.paging import Order, Page, keyset_page
 from ..models import AuditEntry, Unit
 from .auth import ADMIN, Principal, require
 from .errors import InvalidArgument
-from .paging import Page, newest_first
 from .unit_lookup import find_unit
 
 
@@ -80,9 +80,9 @@ def list_entries(
     if filters.since:
         query = query.where(AuditEntry.at >= filters.since)
     if filters.until:
-        query = query.where(AuditEntry.at < filters.until)
-    rows, following = newest_first(session, query, AuditEntry.id, limit=limit, cursor=cursor)
-    return Page(rows=rows, total=-1, next=following, prev=None)
+        query = query.where(AuditEntry.at <= filters.until)
+    order = Order("-id", (AuditEntry.id,), descending=True)
+    return keyset_page(session, query, order, limit=limit, cursor=cursor, backwards=False)
 
 
 def unit_codes(session: Session, unit_ids: set[int]) -> dict[int, str]:

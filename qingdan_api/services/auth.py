@@ -89,6 +89,17 @@ def list_tokens(session: Session) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
 
 
+def token_state(token: ApiToken, now: datetime | None = None) -> str:
+    """ "revoked", "expired" (at or after `expires_at`) or "active": what `authenticate`
+    would make of the token at `now`."""
+    now = now or utcnow()
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= now:
+        return "expired"
+    return "active"
+
+
 def authenticate(session: Session, secret: str | None) -> Principal | None:
     """The principal of a bearer secret; None without one; Unauthenticated if it is bad."""
     if secret is None:

@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, tuple_
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ..domain import vocabularies as vocab
-from ..domain.codes import (
-    CodeError,
-    normalise_unit_code,
-    parse_basic_code,
-    region_prefix,
-    validate_credit_code,
-    validate_org_code,
-)
+from ..listings.filters import ACTIVE, STATUSES, WITHDRAWN, ItemFilters
+from ..listings.paging import Order, Page, keyset_page
+from ..listings.sql import as_of, filtered
 from ..models import Change, Item, ItemVersion
 from .errors import Gone, InvalidArgument, NotFound
-from .paging import Cursor, Page
-from .unit_lookup import find_unit
 
-ACTIVE = "active"
-WITHDRAWN = "withdrawn"
-STATUSES = {ACTIVE: (ACTIVE,), WITHDRAWN: (WITHDRAWN,), "all": (ACTIVE, WITHDRAWN)}
+__all__ = ["ACTIVE", "STATUSES", "WITHDRAWN", "ItemFilters", "filtered", "list_items"]
 
 # Public sort names -> column. Every sort is made total by the item code.
 SORTS = {
@@ -35,163 +25,19 @@ SORTS = {
     "published_at": ItemVersion.published_at,
     "category": ItemVersion.category,
 }
+SORT_CHOICES = tuple(f"{sign}{name}" for name in SORTS for sign in ("", "-"))
 
 
-@dataclass
-class ItemFilters:
-    unit: str | None = None
-    category: str | None = None
-    level: str | None = None
-    target: str | None = None
-    disposition: str | None = None
-    region: str | None = None
-    parent: str | None = None
-    status: str = ACTIVE
-    codes: list[str] = field(default_factory=list)
-    basic_code: str | None = None
-    law: str | None = None  # a law title, any spelling: items whose legal bases cite it
-    source: int | None = None  # harvest source id; 0 = local (not harvested) content
-    at: datetime | None = None  # what was published at that moment instead of now
-
-
-# Dates in `?at=` are days in China Standard Time, the lists' own calendar.
-CST = timezone(timedelta(hours=8), "CST")
-
-
-def parse_at(value: str | None) -> datetime | None:
-    """`?at=`: a date (the end of that day, China time) or an ISO datetime with offset."""
-    if not value:
-        return None
-    try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            return datetime.combine(day + timedelta(days=1), time(), CST) - timedelta(
-                microseconds=1
-            )
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidArgument("at", "a date (2027-03-01) or an ISO datetime") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=CST)
-
-
-def as_of(moment: datetime):
-    """Conditions selecting the version of each item that the public saw at `moment`."""
-    return (
-        ItemVersion.number.is_not(None),
-        ItemVersion.published_at <= moment,
-        or_(ItemVersion.superseded_at.is_(None), ItemVersion.superseded_at > moment),
-    )
-
-
-def _status_at(status: str, moment: datetime):
-    withdrawing = ItemVersion.disposition.in_(sorted(vocab.WITHDRAWING_DISPOSITIONS))
-    conditions = as_of(moment)
-    if status == ACTIVE:
-        return (*conditions, ~withdrawing)
-    if status == WITHDRAWN:
-        return (*conditions, withdrawing)
-    return conditions
-
-
-def vocabulary_value(name: str, value: str, param: str) -> str:
-    """Accept a term by its code or its English key; return what the record stores."""
-    for term in vocab.VOCABULARIES[name]:
-        if value in (term.code, term.key):
-            return term.key if name in vocab.STORED_BY_KEY else term.code
-    raise InvalidArgument(param, f"unknown value {value!r}; see @vocabularies/{name}")
-
-
-def _resolve_unit_id(session: Session, credit_code: str) -> int:
-    """The unit named by its credit code or its 9-character organisation code alias."""
-    tidy = normalise_unit_code(credit_code)
-    try:
-        validate_org_code(tidy) if len(tidy) == 9 else validate_credit_code(tidy)
-    except CodeError as exc:
-        raise InvalidArgument("unit", str(exc)) from exc
-    unit = find_unit(session, tidy)
-    if unit is None:
-        raise InvalidArgument("unit", f"no unit with credit code {credit_code}")
-    return unit.id
-
-
-def filtered(session: Session, filters: ItemFilters) -> Select:
-    """SELECT of the public versions matching `filters` (not yet ordered or limited)."""
-    if filters.status not in STATUSES:
-        raise InvalidArgument("status", f"must be one of {', '.join(STATUSES)}")
-    if filters.at is not None:
-        query = select(ItemVersion).where(*_status_at(filters.status, filters.at))
-    else:
-        query = select(ItemVersion).where(ItemVersion.public_status.in_(STATUSES[filters.status]))
-    if filters.unit:
-        query = query.where(ItemVersion.unit_id == _resolve_unit_id(session, filters.unit))
-    if filters.category:
-        value = vocabulary_value("categories", filters.category, "category")
-        query = query.where(ItemVersion.category == value)
-    if filters.level:
-        query = query.where(ItemVersion.level == vocabulary_value("levels", filters.level, "level"))
-    if filters.disposition:
-        value = vocabulary_value("dispositions", filters.disposition, "disposition")
-        query = query.where(ItemVersion.disposition == value)
-    if filters.target:
-        code = vocabulary_value("targets", filters.target, "target")
-        query = query.where(ItemVersion.target_mask.op("&")(1 << int(code)) != 0)
-    if filters.region:
-        try:
-            prefix = region_prefix(filters.region)
-        except CodeError as exc:
-            raise InvalidArgument("region", str(exc)) from exc
-        # A region matches itself and every region beneath it (a prefix, as a range scan).
-        query = query.where(
-            ItemVersion.region_code >= prefix, ItemVersion.region_code < prefix + "\x7f"
-        )
-    if filters.parent:
-        query = query.where(ItemVersion.parent_code == filters.parent)
-    if filters.codes:
-        query = query.where(ItemVersion.code.in_(filters.codes))
-    if filters.basic_code:
-        try:
-            parse_basic_code(filters.basic_code)
-        except CodeError as exc:
-            raise InvalidArgument("basic_code", str(exc)) from exc
-        query = query.where(ItemVersion.basic_code == filters.basic_code)
-    if filters.law:
-        from .catalogue_queries import like_law
-
-        query = query.where(like_law(ItemVersion.law_keys, filters.law))
-    if filters.source is not None:
-        query = query.where(
-            ItemVersion.source_id.is_(None)
-            if filters.source == 0
-            else ItemVersion.source_id == filters.source
-        )
-    return query
-
-
-def _sort(sort: str) -> tuple[Any, bool]:
+def order_of(sort: str) -> Order:
+    """The keyset order of a public sort name; InvalidArgument for an unknown one."""
     name = sort.removeprefix("-")
     if name not in SORTS:
         choices = ", ".join(sorted(SORTS))
         raise InvalidArgument("sort", f"unknown sort {sort!r}; one of {choices}, '-' to reverse")
-    return SORTS[name], sort.startswith("-")
-
-
-def _key_of(version: ItemVersion, column) -> tuple[Any, str]:
-    value = getattr(version, column.key)
-    if isinstance(value, datetime):
-        value = value.isoformat()
-    return (value, version.code)
-
-
-def _key_values(key: tuple[Any, ...], column) -> tuple[Any, Any]:
-    if len(key) != 2:
-        raise InvalidArgument("cursor", "malformed cursor")
-    value, code = key
-    if column is ItemVersion.published_at and value is not None:
-        try:
-            value = datetime.fromisoformat(value)
-        except (TypeError, ValueError) as exc:
-            raise InvalidArgument("cursor", "malformed cursor") from exc
-    return value, code
+    column = SORTS[name]
+    # The code makes every sort total; sorting by code itself needs no second key.
+    columns = (column,) if column is ItemVersion.code else (column, ItemVersion.code)
+    return Order(sort, columns, descending=sort.startswith("-"))
 
 
 _COUNTS: OrderedDict[tuple[str, Any], int] = OrderedDict()
@@ -233,37 +79,10 @@ def list_items(
     with_total: bool = True,
 ) -> Page:
     """One page of public items with cursors to the pages before and after it."""
-    column, descending = _sort(sort)
-    base = filtered(session, filters)
-    position = Cursor.decode(cursor, sort) if cursor else None
-    # Reading backwards (a "before" cursor) flips the order; rows are reversed afterwards.
-    backwards = position is not None and position.direction == "before"
-    ascending = descending == backwards
-    # The code makes every sort total; sorting by code itself needs no second key.
-    columns = (column,) if column is ItemVersion.code else (column, ItemVersion.code)
-    query = base
-    if position is not None and position.key is not None:
-        values = _key_values(position.key, column)[-len(columns) :]
-        edge, key = tuple_(*columns), tuple_(*values)
-        query = query.where(edge > key if ascending else edge < key)
-    order = [c.asc() if ascending else c.desc() for c in columns]
-    rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    if backwards:
-        rows.reverse()
+    order = order_of(sort)
+    base = filtered(filters)
     total = count(session, base) if with_total else -1
-    next_cursor = prev_cursor = None
-    if rows:
-        has_next = more if not backwards else True
-        has_prev = (position is not None) if not backwards else more
-        if backwards and position.key is None:
-            has_next = False
-        if has_next:
-            next_cursor = Cursor(sort, "after", _key_of(rows[-1], column))
-        if has_prev:
-            prev_cursor = Cursor(sort, "before", _key_of(rows[0], column))
-    return Page(rows=rows, total=total, next=next_cursor, prev=prev_cursor)
+    return keyset_page(session, base, order, limit=limit, cursor=cursor, total=total)
 
 
 def get_item_version(session: Session, code: str, at: datetime | None = None) -> ItemVersion:

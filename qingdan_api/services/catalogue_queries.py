@@ -8,6 +8,8 @@ from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from ..domain import laws
+from ..listings.filters import FilterError, vocabulary_parser
+from ..listings.sql import cites_law
 from ..models import CatalogueEdition, CatalogueEntry, ItemVersion
 from .errors import InvalidArgument, NotFound
 
@@ -51,14 +53,20 @@ def like_law(column, law: str):
     key = laws.law_key(law)
     if not key:
         raise InvalidArgument("law", "a law title, e.g. 行政许可法")
-    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.like(f"%|{escaped}|%", escape="\\")
+    return cites_law(column, key)
+
+
+def vocabulary_value(name: str, value: str, param: str) -> str:
+    """A term by its code or key, as records store it (listings/filters.py's parser);
+    InvalidArgument naming `param` for an unknown one."""
+    try:
+        return vocabulary_parser(name)(value)
+    except FilterError as exc:
+        raise InvalidArgument(param, str(exc)) from exc
 
 
 def entries_query(session: Session, filters: EntryFilters):
     """(edition, SELECT of its entries matching `filters`, ordered by basic code)."""
-    from .catalog import vocabulary_value
-
     edition = current_edition(session, filters.edition)
     if edition is None:
         return None, None

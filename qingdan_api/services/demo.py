@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from tqdm import tqdm
 
 from ..demo import generate_items, generate_units
 from ..demo.upper import EDITION_DATE as UPPER_EDITION
@@ -27,6 +26,7 @@ from .basic_catalogue import SHEET as UPPER_SHEET
 from .basic_catalogue import import_catalogue
 from .items import IN_REVIEW, ON_NOTICE
 from .loading import BulkLoader, Publication, add_release, add_units
+from .progress import Progress
 
 DEMO_ADMIN = Principal(0, "demo", ADMIN)
 
@@ -126,17 +126,23 @@ class _Releases:
 
 
 def load_demo(
-    session: Session, *, total: int = 3000, seed: int = 2026, progress: bool = False
+    session: Session, *, total: int = 3000, seed: int = 2026, progress: Progress | None = None
 ) -> dict[str, int]:
-    """Generate and load the demo city; returns counts of what was loaded."""
+    """Generate and load the demo city; returns counts of what was loaded.
+
+    `progress`, if given, counts off the items as they are loaded (`total` of them).
+    """
     units = generate_units(seed=seed)
     unit_ids = add_units(session, units)
     releases = _Releases(session, until=LAST_PUBLICATION)
     loader = BulkLoader(session, unit_ids, batch_size=5000)
     items = generate_items(units, total=total, seed=seed)
-    bar = tqdm(items, total=total, unit="item", disable=not progress, desc="loading demo")
+    if progress is not None:
+        progress.total = total
     kept = []  # what the demo catalogue is derived from
-    for item in bar:
+    for item in items:
+        if progress is not None:
+            progress.update(1)
         state = item["_state"]
         kept.append({k: item.get(k) for k in ("basic_code", "name", "category", "level")})
         kept[-1].update(_state=state, legal_bases=item.get("legal_bases"))

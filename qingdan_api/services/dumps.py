@@ -17,7 +17,8 @@ changes with seq <= manifest["seq"]; a mirror loads them, then follows the chang
 from seq + 1. Withdrawn items are left out of the lists (the public list is what is in
 force) but travel in withdrawn.ndjson, so a mirror that starts from a dump knows what was
 removed and why. The files are written into a temporary folder that is renamed into place
-and recorded in the `dumps` table only when everything succeeded.
+and recorded in the `dumps` table only when everything succeeded; leftovers of killed
+dumps and dumps beyond the retention are removed (services/dump_upkeep.py).
 """
 
 from __future__ import annotations
@@ -44,10 +45,11 @@ from exporters.catalog import build_catalog
 from exporters.datapackage import build_datapackage
 from exporters.files import Digest, FileSink, write_file
 
-from ..domain.export_schema import record_schema
 from ..models import Dump, Release, utcnow
 from .catalog import ACTIVE, WITHDRAWN, ItemFilters
+from .dump_upkeep import prune, sweep_leftovers, temp_name
 from .errors import NotFound
+from .export_schema import record_schema
 from .exports import DEFAULT_PAGE_SIZE, export_query, iter_records, reading_plan
 from .flowcharts import CommonCharts
 from .fragments import refresh
@@ -93,6 +95,7 @@ class DumpOptions:
     publisher: str = "权力清单和责任清单开放数据服务"
     page_size: int = DEFAULT_PAGE_SIZE
     files: tuple[DumpFile, ...] = field(default=DATA_FILES)
+    keep: int = 0  # how many dumps to keep after this one (QINGDAN_DUMPS_KEPT); 0 = all
 
 
 def dumps_dir(instance_dir: str | os.PathLike[str]) -> Path:
@@ -261,7 +264,8 @@ def write_dump(
     root = dumps_dir(instance_dir)
     root.mkdir(parents=True, exist_ok=True)
     created = utcnow()
-    work = root / f".tmp-{uuid.uuid4().hex}"
+    sweep_leftovers(root)
+    work = root / temp_name(uuid.uuid4().hex)
     work.mkdir()
     try:
         with Snapshot(engine) as snapshot:
@@ -291,9 +295,10 @@ def write_dump(
             except BaseException:
                 shutil.rmtree(root / dump_id, ignore_errors=True)
                 raise
-        return dump
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    prune(engine, root, options.keep)
+    return dump
 
 
 def _new_id(session: Session, root: Path, created: datetime, seq: int) -> str:

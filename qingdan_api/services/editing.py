@@ -237,16 +237,16 @@ def _commit(session: Session, conflict: str) -> None:
 
 
 def _start(
-    session: Session, principal: Principal | None, code: str, if_match: int | None
+    session: Session, principal: Principal | None, code: str, expected_revision: int | None
 ) -> tuple[Item, ItemVersion, Unit]:
     item = load_item(session, code)
     principal = require_unit(principal, item.unit_id)
-    if if_match is None:
+    if expected_revision is None:
         raise PreconditionRequired("send If-Match with the ETag of the draft you edited")
     base = editing_base(session, item)
-    if base.revision != if_match:
+    if base.revision != expected_revision:
         raise PreconditionFailed(
-            f"the draft changed since revision {if_match}; it is now {base.revision}",
+            f"the draft changed since revision {expected_revision}; it is now {base.revision}",
             current_revision=base.revision,
         )
     if item.state not in EDITABLE_STATES and item.state != PUBLISHED:
@@ -260,7 +260,7 @@ def _save(
     item: Item,
     base: ItemVersion,
     record: dict[str, Any],
-    if_match: int,
+    expected_revision: int,
     action: str,
 ) -> None:
     now = utcnow()
@@ -269,10 +269,10 @@ def _save(
             update(ItemVersion)
             .where(
                 ItemVersion.id == base.id,
-                ItemVersion.revision == if_match,
+                ItemVersion.revision == expected_revision,
                 ItemVersion.number.is_(None),
             )
-            .values(record=record, revision=if_match + 1, **filter_columns(record))
+            .values(record=record, revision=expected_revision + 1, **filter_columns(record))
             .execution_options(synchronize_session=False)
         ).rowcount
     else:
@@ -289,7 +289,7 @@ def _save(
                     item_id=item.id,
                     unit_id=item.unit_id,
                     number=None,
-                    revision=if_match + 1,
+                    revision=expected_revision + 1,
                     record=record,
                     created_by=principal.actor,
                     created_at=now,
@@ -313,38 +313,50 @@ def _save(
 
 
 def replace_item(
-    session: Session, principal: Principal | None, code: str, data: Any, if_match: int | None
+    session: Session,
+    principal: Principal | None,
+    code: str,
+    data: Any,
+    expected_revision: int | None,
 ) -> Draft:
     """PUT: the whole record anew (the code and unit stay what they are)."""
-    item, base, unit = _start(session, principal, code, if_match)
+    item, base, unit = _start(session, principal, code, expected_revision)
     if not isinstance(data, dict):
         raise ValidationFailed("the item must be a JSON object", errors={"": ["must be an object"]})
     record = stored_record({k: v for k, v in data.items() if not k.startswith("@")}, unit)
     _keep_code(record, item, base)
     _validate(session, record, unit)
-    _save(session, principal, item, base, record, if_match, "item.replace")
+    _save(session, principal, item, base, record, expected_revision, "item.replace")
     return draft_of(session, item)
 
 
 def patch_item(
-    session: Session, principal: Principal | None, code: str, patch: Any, if_match: int | None
+    session: Session,
+    principal: Principal | None,
+    code: str,
+    patch: Any,
+    expected_revision: int | None,
 ) -> Draft:
     """PATCH: an RFC 7396 JSON merge patch over the current draft."""
-    item, base, unit = _start(session, principal, code, if_match)
+    item, base, unit = _start(session, principal, code, expected_revision)
     if not isinstance(patch, dict):
         raise ValidationFailed("a merge patch is a JSON object", errors={"": ["must be an object"]})
     record = stored_record(merge_patch(base.record, patch), unit)
     _keep_code(record, item, base)
     _validate(session, record, unit)
-    _save(session, principal, item, base, record, if_match, "item.patch")
+    _save(session, principal, item, base, record, expected_revision, "item.patch")
     return draft_of(session, item)
 
 
 def propose_disposition(
-    session: Session, principal: Principal | None, code: str, data: Any, if_match: int | None
+    session: Session,
+    principal: Principal | None,
+    code: str,
+    data: Any,
+    expected_revision: int | None,
 ) -> Draft:
     """Set the cleanup disposition (保留/取消/转移/整合/下放/上级调整) and its reason."""
-    item, base, unit = _start(session, principal, code, if_match)
+    item, base, unit = _start(session, principal, code, expected_revision)
     if not isinstance(data, dict):
         raise ValidationFailed("a disposition is a JSON object", errors={"": ["must be an object"]})
     unknown = {key: ["unknown field"] for key in data if key not in DISPOSITION_FIELDS}
@@ -354,7 +366,7 @@ def propose_disposition(
     record.update({name: data.get(name) for name in DISPOSITION_FIELDS})
     record = stored_record(record, unit)
     _validate(session, record, unit)
-    _save(session, principal, item, base, record, if_match, "item.disposition")
+    _save(session, principal, item, base, record, expected_revision, "item.disposition")
     return draft_of(session, item)
 
 

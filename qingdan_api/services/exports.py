@@ -92,7 +92,7 @@ def export_query(
     if unknown:
         raise ValueError(f"unknown fragment parts {sorted(unknown)}")
     dialect = session.get_bind().dialect.name
-    query = filtered(session, filters).with_only_columns(
+    query = filtered(filters).with_only_columns(
         ItemVersion.id,
         ItemVersion.code,
         record_text(dialect) if records or not parts else null().label("record"),

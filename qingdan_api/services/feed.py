@@ -30,6 +30,8 @@ from .errors import InvalidArgument
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+# changes.seq is a 32-bit column: a larger position names nothing, and PostgreSQL refuses it.
+MAX_SEQ = 2**31 - 1
 STATUS_OF_OPERATION = {UPSERT: ACTIVE, WITHDRAW: WITHDRAWN}
 
 
@@ -89,7 +91,7 @@ def read_changes(
     session: Session, since: int = 0, limit: int = DEFAULT_LIMIT, include_record: bool = False
 ) -> FeedPage:
     """Up to `limit` changes with seq > `since`, in seq order, each with its version's hash."""
-    since = _int_arg(since, "since", 0)
+    since = _int_arg(since, "since", 0, MAX_SEQ)
     limit = _int_arg(limit, "limit", 1, MAX_LIMIT)
     high = last_seq(session)  # read first: rows up to it are all committed and visible
     columns = [
@@ -131,7 +133,7 @@ def digest(lines: Iterable[tuple[str, int, str, str]]) -> SetChecksum:
 def set_checksum(session: Session, seq: int | None = None) -> SetChecksum:
     """The checksum of the published set after every change up to `seq` (default: now)."""
     high = last_seq(session)
-    seq = high if seq is None else _int_arg(seq, "seq", 0)
+    seq = high if seq is None else _int_arg(seq, "seq", 0, MAX_SEQ)
     if seq > high:
         raise InvalidArgument("seq", f"the feed ends at {high}")
     latest = (

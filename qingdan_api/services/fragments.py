@@ -26,8 +26,8 @@ from exporters.encoders import RENDER_VERSION
 from exporters.xml_export import item_body
 
 from ..db import WRITE_OPTION, writer_engine
-from ..domain.export_schema import record_schema
 from ..models import ExportFragment, ItemVersion
+from .export_schema import record_schema
 from .flowcharts import process_key
 
 BATCH = 500

@@ -72,7 +72,7 @@ def add_release(session: Session, name: str, published_at: datetime, **kw) -> Re
 
 
 class BulkLoader:
-    """Buffers items and writes them in batches; call `flush()` at the end."""
+    """Buffers items and writes them in batches; call `finish()` at the end."""
 
     def __init__(self, session: Session, unit_ids: dict[str, int], batch_size: int = 2000):
         self.session = session
@@ -182,16 +182,24 @@ class BulkLoader:
             self.session.execute(insert(Item), self._items)
         if self._versions:
             self.session.execute(insert(ItemVersion), self._versions)
-        if self._changes:
-            self.session.execute(insert(Change), self._changes)
         self.counts["items"] += len(self._items)
         self.counts["versions"] += len(self._versions)
-        self.counts["changes"] += len(self._changes)
-        self._items, self._versions, self._changes = [], [], []
+        self._items, self._versions = [], []
 
     def finish(self) -> None:
-        """Flush the rest and, on PostgreSQL, move id sequences past the explicit ids."""
+        """Flush the rest, write the change feed, and on PostgreSQL move id sequences on.
+
+        The changes of the whole load are written last, oldest publication first (stable,
+        so an item's versions keep their order): the feed's seq then follows time as it
+        does for publications made one by one, and the newest change, which Last-Modified,
+        the Atom feed and the catalog's `modified` report, is the newest publication.
+        """
         self.flush()
+        changes = sorted(self._changes, key=lambda change: change["created_at"])
+        for start in range(0, len(changes), self.batch_size):
+            self.session.execute(insert(Change), changes[start : start + self.batch_size])
+        self.counts["changes"] += len(changes)
+        self._changes = []
         if self.session.bind.dialect.name == "postgresql":
             # changes.seq too: publishing assigns seqs explicitly (services/changefeed.py).
             for table, column in (("items", "id"), ("item_versions", "id"), ("changes", "seq")):

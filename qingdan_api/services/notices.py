@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..listings.paging import Order, Page, keyset_page
 from ..models import Item, ItemVersion, Notice, NoticeComment, utcnow
 from .auth import REVIEWER, Principal, require
-from .errors import InvalidArgument, NotFound, TooManyRequests, ValidationFailed
+from .errors import NotFound, TooManyRequests, ValidationFailed
 from .items import ON_NOTICE
-from .paging import Cursor, Page
 
 MAX_COMMENT = 2000
 MAX_AUTHOR = 100
@@ -42,17 +42,20 @@ def _open_notices():
 def list_notices(session: Session, *, limit: int = 25, cursor: str | None = None) -> Page:
     """Items on public notice now, by code, with their notice period."""
     query = _open_notices()
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    position = Cursor.decode(cursor, "code") if cursor else None
-    if position is not None:
-        if position.direction != "after" or not position.key:
-            raise InvalidArgument("cursor", "malformed cursor")
-        query = query.where(ItemVersion.code > position.key[0])
-    rows = session.execute(query.order_by(ItemVersion.code).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    following = Cursor("code", "after", (rows[-1][1].code,)) if more else None
-    return Page([OnNotice(n, v) for n, v in rows], total, following, None)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = keyset_page(
+        session,
+        query,
+        Order("code", (ItemVersion.code,)),
+        limit=limit,
+        cursor=cursor,
+        total=total,
+        backwards=False,
+        key_of=lambda row: (row[1].code,),
+        fetch=session.execute,
+    )
+    page.rows = [OnNotice(n, v) for n, v in page.rows]
+    return page
 
 
 def get_notice(session: Session, code: str) -> OnNotice:

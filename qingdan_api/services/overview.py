@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from ..listings.paging import Order, Page, keyset_page
 from ..models import WITHDRAW, Change, ItemVersion, Release, Unit
 from .catalog import ACTIVE
 from .errors import NotFound
-from .paging import Page, newest_first
 from .publishing import ReleaseContents
 from .units import list_units
 
@@ -45,7 +45,9 @@ def _kind():
 def release_summaries(session: Session, *, limit: int = 10, cursor: str | None = None) -> Page:
     """Releases newest first, each with how many items it added, changed and withdrew."""
     total = session.scalar(select(func.count()).select_from(Release)) or 0
-    rows, following = newest_first(session, select(Release), Release.id, limit=limit, cursor=cursor)
+    order = Order("-id", (Release.id,), descending=True)
+    page = keyset_page(session, select(Release), order, limit=limit, cursor=cursor, backwards=False)
+    rows, following = page.rows, page.next
     summaries = {r.id: ReleaseSummary(r, {"added": 0, "changed": 0, "withdrawn": 0}) for r in rows}
     if summaries:
         kind = _kind()

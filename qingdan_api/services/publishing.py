@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..domain.record import filter_columns
 from ..domain.vocabularies import WITHDRAWING_DISPOSITIONS
+from ..listings.paging import Order, Page, keyset_page
 from ..models import UPSERT, WITHDRAW, Change, Item, ItemVersion, Notice, Release, Unit, utcnow
 from . import audit
 from .auth import PUBLISHER, Principal, require
@@ -25,7 +26,6 @@ from .catalog import WITHDRAWN as WITHDRAWN_STATUS
 from .changefeed import write_changes
 from .errors import Conflict, NotFound, ValidationFailed
 from .items import ON_NOTICE, PUBLISHED, WITHDRAWN, last_number, public_version, working_version
-from .paging import Page, newest_first
 
 
 def _make_public(
@@ -265,5 +265,9 @@ def list_releases(session: Session, *, limit: int = 25, cursor: str | None = Non
     """Releases, newest first, each with its contents."""
     query = select(Release)
     total = session.scalar(select(func.count()).select_from(Release))
-    rows, following = newest_first(session, query, Release.id, limit=limit, cursor=cursor)
-    return Page([release_contents(session, r) for r in rows], total, following, None)
+    order = Order("-id", (Release.id,), descending=True)
+    page = keyset_page(
+        session, query, order, limit=limit, cursor=cursor, total=total or 0, backwards=False
+    )
+    page.rows = [release_contents(session, r) for r in page.rows]
+    return page

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain import vocabularies as vocab
+from ..listings.filters import ACTIVE, ItemFilters
+from ..listings.paging import Cursor
 from ..models import ItemVersion, Unit
 from ..search.protocol import SearchBackend, SearchQuery, Suggestion
 from ..search.snippets import snippets
-from ..search.text import Node, parse, terms_of
-from .catalog import ACTIVE, ItemFilters
+from ..search.text import Node, fold_script, parse, terms_of
 from .errors import InvalidArgument
-from .paging import Cursor
 
 MAX_QUERY_CHARS = 200
 SORT = "relevance"
@@ -76,7 +76,8 @@ def search(
     node = parse_query(q)
     if node is None:
         raise InvalidArgument("q", "no words to search for: use Chinese, letters or digits")
-    filters = replace(filters, status=ACTIVE)  # only live items are indexed
+    if filters.at is not None or filters.status != ACTIVE:
+        raise InvalidArgument("status", "search covers what is published now")
     query = SearchQuery(node, filters, exact=typed(q), limit=limit + 1, after=_after(cursor))
     results = backend.search(session, query)
     more = len(results.hits) > limit
@@ -131,5 +132,6 @@ def suggest(
 
 
 def typed(q: str) -> str:
-    """The input without control characters, surrogates and outer spaces (safe to bind)."""
-    return "".join(ch for ch in q if unicodedata.category(ch)[0] != "C").strip()
+    """The input without control characters, surrogates and outer spaces (safe to bind),
+    in simplified script, as stored names are (see search/text.py)."""
+    return fold_script("".join(ch for ch in q if unicodedata.category(ch)[0] != "C").strip())

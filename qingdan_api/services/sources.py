@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..listings.paging import Order, Page, keyset_page
 from ..models import HarvestConflict, Source
 from .errors import NotFound
 
@@ -43,12 +44,16 @@ def _conflict_counts(session: Session) -> dict[int, int]:
     )
 
 
-def list_sources(session: Session) -> list[SourceHealth]:
+def list_sources(session: Session, *, limit: int = 25, cursor: str | None = None) -> Page:
+    """Harvested sources by id, each with its health (rows are SourceHealth)."""
+    total = session.scalar(select(func.count()).select_from(Source)) or 0
+    order = Order("id", (Source.id,))
+    page = keyset_page(
+        session, select(Source), order, limit=limit, cursor=cursor, total=total, backwards=False
+    )
     counts = _conflict_counts(session)
-    return [
-        SourceHealth(s, counts.get(s.id, 0))
-        for s in session.scalars(select(Source).order_by(Source.id))
-    ]
+    page.rows = [SourceHealth(s, counts.get(s.id, 0)) for s in page.rows]
+    return page
 
 
 def get_source(session: Session, source_id: int) -> SourceHealth:

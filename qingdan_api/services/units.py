@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ..domain import vocabularies as vocab
-from ..domain.codes import CodeError, region_prefix
+from ..listings.filters import ACTIVE
+from ..listings.paging import Order, Page, keyset_page
 from ..models import ItemVersion, Unit
-from .catalog import ACTIVE
-from .errors import InvalidArgument, NotFound
-from .paging import Cursor, Page
+from .errors import NotFound
 from .unit_lookup import find_unit
+
+ORDER = Order("credit_code", (Unit.credit_code,))
 
 
 @dataclass
@@ -41,35 +41,24 @@ def _counts(session: Session, unit_ids: list[int]) -> dict[int, dict[str, int]]:
 def list_units(
     session: Session,
     *,
-    kind: str | None = None,
-    region: str | None = None,
+    kind: tuple[str, ...] = (),
+    region: tuple[str, ...] = (),
     limit: int = 100,
     cursor: str | None = None,
 ) -> Page:
+    """Units by credit code; `kind` (unit-kind keys) and `region` (prefixes) are parsed
+    filters (api/arguments.py), each meaning any of its values."""
     query = select(Unit)
     if kind:
-        if kind not in vocab.keys("unit-kinds"):
-            raise InvalidArgument("kind", f"unknown value {kind!r}; see @vocabularies/unit-kinds")
-        query = query.where(Unit.kind == kind)
+        query = query.where(Unit.kind.in_(kind))
     if region:
-        try:
-            prefix = region_prefix(region)
-        except CodeError as exc:
-            raise InvalidArgument("region", str(exc)) from exc
-        query = query.where(Unit.region_code.startswith(prefix, autoescape=True))
-    total = session.scalar(select(func.count()).select_from(query.subquery()))
-    position = Cursor.decode(cursor, "credit_code") if cursor else None
-    if position is not None:
-        if position.direction != "after" or not position.key:
-            raise InvalidArgument("cursor", "malformed cursor")
-        query = query.where(Unit.credit_code > position.key[0])
-    rows = list(session.scalars(query.order_by(Unit.credit_code).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    counts = _counts(session, [u.id for u in rows])
-    summaries = [UnitSummary(u, counts[u.id]) for u in rows]
-    following = Cursor("credit_code", "after", (rows[-1].credit_code,)) if more else None
-    return Page(rows=summaries, total=total, next=following, prev=None)
+        query = query.where(or_(*(Unit.region_code.startswith(p, autoescape=True) for p in region)))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = keyset_page(session, query, ORDER, limit=limit, cursor=cursor, backwards=False)
+    counts = _counts(session, [u.id for u in page.rows])
+    page.rows = [UnitSummary(u, counts[u.id]) for u in page.rows]
+    page.total = total
+    return page
 
 
 def get_unit(session: Session, credit_code: str) -> UnitSummary:

@@ -114,7 +114,7 @@ def transition(
     code: str,
     name: str,
     *,
-    if_match: int | None,
+    expected_revision: int | None,
     comment: str | None = None,
     notice_days: int | None = None,
     release_name: str | None = None,
@@ -130,13 +130,13 @@ def transition(
         raise NotFound(f"no item with code {code}")
     if principal.role == EDITOR and principal.unit_id != item.unit_id:
         raise Forbidden("editors may only move their own unit's items")
-    if if_match is None:
+    if expected_revision is None:
         raise PreconditionRequired(f"send If-Match with the item's ETag to {name} it")
     # A stale ETag is the first thing to report: the caller decided on an old state.
     base = editing_base(session, item)
-    if base.revision != if_match:
+    if base.revision != expected_revision:
         raise PreconditionFailed(
-            f"the item changed since revision {if_match}; it is now {base.revision}",
+            f"the item changed since revision {expected_revision}; it is now {base.revision}",
             current_revision=base.revision,
         )
     if item.state not in spec.sources:
@@ -153,9 +153,11 @@ def transition(
     source = item.state
     _check_side_conditions(session, item, name, notice_days, now)
     if name in ("publish", "withdraw"):
-        _publish_or_withdraw(session, principal, item, name, comment, release_name, if_match, now)
+        _publish_or_withdraw(
+            session, principal, item, name, comment, release_name, expected_revision, now
+        )
     else:
-        _claim(session, item, base, source, spec.target, if_match, now)
+        _claim(session, item, base, source, spec.target, expected_revision, now)
         if name == "notice":
             days = DEFAULT_NOTICE_DAYS if notice_days is None else notice_days
             session.add(
@@ -180,8 +182,8 @@ def transition(
             f"workflow.{name}",
             unit_id=item.unit_id,
             item_code=code,
-            before={"state": source, "revision": if_match},
-            after={"state": spec.target, "revision": if_match + 1},
+            before={"state": source, "revision": expected_revision},
+            after={"state": spec.target, "revision": expected_revision + 1},
             comment=comment,
             at=now,
         )
@@ -216,14 +218,14 @@ def _claim(
     base: ItemVersion,
     source: str,
     target: str,
-    if_match: int,
+    expected_revision: int,
     now: datetime,
 ) -> None:
     """Compare-and-set the working version's revision, then the item's state."""
     bumped = session.execute(
         update(ItemVersion)
-        .where(ItemVersion.id == base.id, ItemVersion.revision == if_match)
-        .values(revision=if_match + 1)
+        .where(ItemVersion.id == base.id, ItemVersion.revision == expected_revision)
+        .values(revision=expected_revision + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
     moved = (
@@ -247,7 +249,7 @@ def _publish_or_withdraw(
     name: str,
     comment: str | None,
     release_name: str | None,
-    if_match: int,
+    expected_revision: int,
     now: datetime,
 ) -> None:
     if name == "publish":
@@ -279,7 +281,7 @@ def _publish_or_withdraw(
         "workflow.withdraw",
         unit_id=item.unit_id,
         item_code=item.code,
-        before={"state": PUBLISHED, "revision": if_match},
+        before={"state": PUBLISHED, "revision": expected_revision},
         after={"state": WITHDRAWN, "version": tombstone.number},
         comment=comment,
         at=now,

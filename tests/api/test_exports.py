@@ -189,7 +189,7 @@ def test_not_modified(client):
         "/api/items.csv?format=tar",
         "/api/items.xml?format=zip",
         "/api/items.ndjson?category=99",
-        "/api/items.ndjson?region=12",
+        "/api/items.ndjson?region=123",
         "/api/items.ndjson?status=draft",
         "/api/items.ndjson?unit=123",
     ],

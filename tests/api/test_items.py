@@ -104,7 +104,6 @@ def test_withdrawn_listing_shows_the_tombstone(client):
         ("disposition=keep", "disposition"),
         ("region=12345", "region"),
         ("unit=11440100007482575X", "unit"),
-        ("unit=11440100007482575H", "unit"),
         ("status=drafts", "status"),
         ("sort=secret", "sort"),
         ("fields=code,password", "fields"),

@@ -60,6 +60,7 @@ def test_audit_log_records_writes_and_transitions(client, desk, tokens):
     assert patch["actor"] == "editor" and patch["unit"] == UNIT_A["credit_code"]
     assert patch["before"]["name"] == "审计事项" and patch["after"]["name"] == "审计事项（改）"
     assert entries[0]["before"]["state"] == "draft" and entries[0]["after"]["state"] == "submitted"
+    desk.move(code, "review", "reviewer")  # this test's own reviewer entry: no other test's
     by_actor = client.get(
         "/api/@audit", query_string={"actor": "reviewer", "limit": 200}, headers=tokens["admin"]
     ).get_json()["items"]

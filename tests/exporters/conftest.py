@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from exporters.schema import RecordSchema
-from qingdan_api.domain.export_schema import record_schema
+from qingdan_api.services.export_schema import record_schema
 
 GOLDEN = Path(__file__).parent / "golden"
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "sample_record.json"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from qingdan_api.listings.filters import ItemFilters, parse_filters
 from qingdan_api.search.documents import (
     EXACT_NAME_BOOST,
     NAME_CLOSENESS_BOOST,
@@ -21,7 +22,6 @@ from qingdan_api.search.elastic import (
 )
 from qingdan_api.search.protocol import SearchQuery
 from qingdan_api.search.text import parse
-from qingdan_api.services.catalog import ItemFilters
 from tests.factories import SAMPLE
 
 
@@ -74,14 +74,17 @@ def test_bigrams_are_those_of_the_cjk_bigram_filter():
 
 
 def test_search_body_filters_facets_and_pages():
-    filters = ItemFilters(category="penalty", target="2", region="449901101000")
+    filters = parse_filters({"category": ["penalty"], "target": ["2"], "region": ["449901101000"]})
     body = search_body(
         SearchQuery(parse("许可"), filters, exact="许可", limit=26, after=(3.5, "X"))
     )
     assert body["query"]["bool"]["filter"] == filter_clauses(filters)
-    assert {"term": {"category": "02"}} in body["query"]["bool"]["filter"]
-    assert {"term": {"targets": "2"}} in body["query"]["bool"]["filter"]
-    assert {"prefix": {"region_code": "449901101"}} in body["query"]["bool"]["filter"]
+    assert {"terms": {"category": ["02"]}} in body["query"]["bool"]["filter"]
+    assert {"terms": {"targets": ["2"]}} in body["query"]["bool"]["filter"]
+    region = {"bool": {"should": [{"prefix": {"region_code": "449901101"}}]}}
+    assert {**region["bool"], "minimum_should_match": 1} in [
+        c["bool"] for c in body["query"]["bool"]["filter"] if "bool" in c
+    ]
     should = body["query"]["bool"]["should"]
     assert should[0] == {
         "constant_score": {"filter": {"term": {"name_exact": "许可"}}, "boost": EXACT_NAME_BOOST}

@@ -10,7 +10,7 @@ from tests import factories as f
 def test_counts_follow_publications(session):
     unit = f.unit_data(31, sector="31")
     ids = add_units(session, [unit])
-    filters = catalog.ItemFilters(unit=unit["credit_code"])
+    filters = catalog.ItemFilters(unit=(unit["credit_code"],))
 
     def total() -> int:
         return catalog.list_items(session, filters, limit=1).total
@@ -28,4 +28,4 @@ def test_counts_follow_publications(session):
     loader.finish()
     session.commit()
     assert total() == 2
-    assert catalog.list_items(session, catalog.ItemFilters(category="02"), limit=1).total == 0
+    assert catalog.list_items(session, catalog.ItemFilters(category=("02",)), limit=1).total == 0

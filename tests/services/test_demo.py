@@ -130,3 +130,23 @@ def test_demo_ships_a_catalogue_with_planted_gaps(demo_app):
     for kind in ("omission", "extra", "name", "law_missing"):
         assert summary["by_kind"][kind] > 0, summary
     assert summary["by_kind"]["category"] == 0
+
+
+def test_change_times_follow_the_feed_order(demo_app):
+    """The feed's seq follows time, so the newest change is the newest publication:
+    Last-Modified, the Atom feed and the catalog were a year stale before."""
+    from sqlalchemy import func, select
+
+    from qingdan_api.models import Change, ItemVersion
+
+    with demo_app.extensions["qingdan"].session_factory() as session:
+        times = list(session.scalars(select(Change.created_at).order_by(Change.seq)))
+        newest = session.scalar(select(func.max(ItemVersion.published_at)))
+    assert times == sorted(times)
+    assert times[-1] == newest
+    client = demo_app.test_client()
+    stamp = newest.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    assert client.get("/api/items.csv").headers["Last-Modified"] == stamp
+    assert f"<updated>{newest.isoformat(timespec='seconds')}" in client.get(
+        "/api/@changes.atom"
+    ).get_data(as_text=True)

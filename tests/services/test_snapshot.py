@@ -30,7 +30,7 @@ def publish(session, seq: int) -> None:
     """Write one publication in the session's transaction, without committing."""
     loader = BulkLoader(session, add_units(session, []))
     loader.add([Publication(f.record(UNIT, seq), f.T0)])
-    loader.flush()
+    loader.finish()
 
 
 def test_snapshot_reports_the_latest_committed_change(factory):

@@ -27,7 +27,9 @@ def _revision(session, code: str) -> int:
 
 
 def _take(session, code: str, name: str, **kw) -> None:
-    workflow.transition(session, ADMIN, code, name, if_match=_revision(session, code), **kw)
+    workflow.transition(
+        session, ADMIN, code, name, expected_revision=_revision(session, code), **kw
+    )
 
 
 def to_notice(session, code: str) -> None:
@@ -58,20 +60,20 @@ def publish_release(session, codes: list[str], name: str) -> None:
 
 def adjust(session, code: str, **changes) -> None:
     """Adjust a published item: a working copy, reviewed, on notice (publish separately)."""
-    editing.patch_item(session, ADMIN, code, changes, if_match=_revision(session, code))
+    editing.patch_item(session, ADMIN, code, changes, expected_revision=_revision(session, code))
     to_notice(session, code)
 
 
 def cancel(session, code: str, reason: str) -> None:
     """Propose cancelling a published item (published later, as a withdrawal)."""
     patch = {"remarks": "拟取消"}
-    editing.patch_item(session, ADMIN, code, patch, if_match=_revision(session, code))
+    editing.patch_item(session, ADMIN, code, patch, expected_revision=_revision(session, code))
     editing.propose_disposition(
         session,
         ADMIN,
         code,
         {"disposition": "cancel", "disposition_reason": reason},
-        if_match=_revision(session, code),
+        expected_revision=_revision(session, code),
     )
     to_notice(session, code)
 

@@ -8,10 +8,10 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
-from tqdm import tqdm
 
 from ...models import HarvestConflict, ItemVersion, Source, utcnow
 from ..feed import SetChecksum, digest
+from ..progress import Progress
 from .apply import PageStats, apply_page, verify
 from .client import HarvestError, SourceClient
 from .units import UnitMirror
@@ -100,11 +100,24 @@ def harvest(
     name: str | None = None,
     region: str | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
-    progress: bool = False,
+    progress: Progress | None = None,
     client: SourceClient | None = None,
 ) -> HarvestResult:
-    """Bring the mirror of one source up to its current last_seq and verify it."""
-    client = client or SourceClient(base_url)
+    """Bring the mirror of one source up to its current last_seq and verify it.
+
+    `progress`, if given, learns the number of changes to apply and counts them off.
+    """
+    if client is None:  # ours to close
+        with SourceClient(base_url) as own:
+            return harvest(
+                session_factory,
+                base_url,
+                name=name,
+                region=region,
+                page_size=page_size,
+                progress=progress,
+                client=own,
+            )
     with session_factory() as session:
         source = ensure_source(session, base_url, name, region)
         result = HarvestResult(source.id, source.name, source.base_url, source.last_seq)
@@ -134,7 +147,7 @@ def _run(
     source: Source,
     result: HarvestResult,
     page_size: int,
-    progress: bool,
+    progress: Progress | None,
 ) -> None:
     units = UnitMirror(session, source, client)
     region = units.sync_all(session)
@@ -149,35 +162,35 @@ def _run(
             f"the source's feed ends at seq {page['last_seq']}, before our checkpoint {since}: "
             "was it restored from an older backup? Reset the source to harvest it again."
         )
-    with tqdm(
-        total=page.get("items_total"), disable=not progress, desc=source.name, unit="change"
-    ) as bar:
-        for _ in range(MAX_PAGES_PER_RUN):
-            entries = page["items"]
-            if not entries:
-                break
-            changes = [verify(entry) for entry in entries]
-            seqs = [c.seq for c in changes]
-            if seqs[0] <= since or any(a >= b for a, b in pairwise(seqs)):
-                raise HarvestError(f"the feed page after seq {since} is out of order")
-            stats = apply_page(
-                session,
-                source,
-                changes,
-                expected_seq=since,
-                new_seq=seqs[-1],
-                units=units,
-                now=utcnow(),
-            )
-            session.commit()
-            session.expunge_all()  # keep memory flat over a full bootstrap
-            source = session.get(Source, result.source_id)
-            since = seqs[-1]
-            result.pages += 1
-            for key in ("applied", "skipped", "refused"):
-                setattr(result.stats, key, getattr(result.stats, key) + getattr(stats, key))
-            bar.update(len(entries))
-            if not (page.get("batching") or {}).get("next"):
-                break
-            page = client.changes(since, page_size)
-            result.source_last_seq = page["last_seq"]
+    if progress is not None:
+        progress.total = page.get("items_total")
+    for _ in range(MAX_PAGES_PER_RUN):
+        entries = page["items"]
+        if not entries:
+            break
+        changes = [verify(entry) for entry in entries]
+        seqs = [c.seq for c in changes]
+        if seqs[0] <= since or any(a >= b for a, b in pairwise(seqs)):
+            raise HarvestError(f"the feed page after seq {since} is out of order")
+        stats = apply_page(
+            session,
+            source,
+            changes,
+            expected_seq=since,
+            new_seq=seqs[-1],
+            units=units,
+            now=utcnow(),
+        )
+        session.commit()
+        session.expunge_all()  # keep memory flat over a full bootstrap
+        source = session.get(Source, result.source_id)
+        since = seqs[-1]
+        result.pages += 1
+        for key in ("applied", "skipped", "refused"):
+            setattr(result.stats, key, getattr(result.stats, key) + getattr(stats, key))
+        if progress is not None:
+            progress.update(len(entries))
+        if not (page.get("batching") or {}).get("next"):
+            break
+        page = client.changes(since, page_size)
+        result.source_last_seq = page["last_seq"]

@@ -8,31 +8,8 @@ from pathlib import Path
 
 import click
 
-from .cli import _app, database_option, instance_option, main
-from .services.auth import ADMIN, Principal
-
-CLI = Principal(0, "cli", ADMIN)
-
-
-def _sheets(path: str):
-    from .intake.reader import UnreadableFile, read_form
-
-    data = Path(path).read_bytes()
-    try:
-        sheets, book = read_form(data, path)
-    except UnreadableFile as exc:
-        raise click.ClickException(exc.message) from exc
-    return data, sheets, book
-
-
-def _print_problems(problems: list[dict], limit: int = 50) -> None:
-    for p in problems[:limit]:
-        where = f"{p.get('sheet', '')} 第{p['row']}行 {p['column']}".strip()
-        click.echo(
-            f"  {where}：{p['message']}" + (f"（{p['value']}）" if p.get("value") else ""), err=True
-        )
-    if len(problems) > limit:
-        click.echo(f"  … 以及另外 {len(problems) - limit} 个问题（--report 写出全部）", err=True)
+from .core import _app, database_option, instance_option, main
+from .forms import CLI, _print_problems, _sheets
 
 
 @main.command("import")
@@ -52,10 +29,10 @@ def import_form(instance, database, file, unit, dry_run, accept_valid, report_pa
     """Import a cleanup form (XLSX, CSV or JSON) as drafts."""
     from tqdm import tqdm
 
-    from .intake.reader import UnreadableFile
-    from .intake.template import annotate
-    from .services.errors import DomainError
-    from .services.importing import run_import
+    from ..intake.reader import UnreadableFile
+    from ..intake.template import annotate
+    from ..services.errors import DomainError
+    from ..services.importing import run_import
 
     app = _app(instance, database)
     data, sheets, book = _sheets(file)
@@ -113,7 +90,7 @@ def units() -> None:
 @click.option("--dry-run", is_flag=True, help="Check and report; store nothing.")
 def units_import(instance, database, file, dry_run) -> None:
     """Create or update units from a CSV/XLSX file (all or nothing)."""
-    from .services.unit_admin import import_units
+    from ..services.unit_admin import import_units
 
     app = _app(instance, database)
     _data, sheets, book = _sheets(file)
@@ -139,8 +116,8 @@ def units_import(instance, database, file, dry_run) -> None:
 @click.option("--reason", required=True, help="Why the unit exercises no powers.")
 def zero_report(instance, database, unit, reason) -> None:
     """File a zero report (零报告) for a unit that exercises no administrative powers."""
-    from .services.editing import declare_zero_report
-    from .services.errors import DomainError
+    from ..services.editing import declare_zero_report
+    from ..services.errors import DomainError
 
     app = _app(instance, database)
     with app.extensions["qingdan"].session_factory() as session:
@@ -164,7 +141,7 @@ def units_from_index_command(index, output) -> None:
     """Derive a units file from a portal's item index (JSON), reporting unnamed departments."""
     import csv
 
-    from .intake.index_units import units_from_index
+    from ..intake.index_units import units_from_index
 
     rows = json.loads(Path(index).read_text(encoding="utf-8"))
     found, problems = units_from_index(rows)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from .cli import _app, database_option, instance_option, main
-from .cli_import import CLI, _print_problems, _sheets
+from .core import _app, database_option, instance_option, main
+from .forms import CLI, _print_problems, _sheets
 
 
 @main.group("catalogue")
@@ -27,8 +27,8 @@ def catalogue() -> None:
 @click.option("--dry-run", is_flag=True, help="Check and report; store nothing.")
 def import_catalogue(instance, database, file, source, edition_date, dry_run) -> None:
     """Import one edition of a catalogue (XLSX, CSV or JSON)."""
-    from .services.basic_catalogue import import_catalogue as run
-    from .services.errors import DomainError
+    from ..services.basic_catalogue import import_catalogue as run
+    from ..services.errors import DomainError
 
     app = _app(instance, database)
     _, sheets, book = _sheets(file)
@@ -66,8 +66,8 @@ def alignment_report(instance, database, unit, fmt, output) -> None:
     """The alignment report (上下对应、交叉) against the current catalogue edition."""
     from exporters import alignment_table
 
-    from .services import alignment
-    from .services.errors import DomainError
+    from ..services import alignment
+    from ..services.errors import DomainError
 
     app = _app(instance, database)
     with app.extensions["qingdan"].session_factory() as session:

@@ -6,7 +6,7 @@ import time
 
 import click
 
-from .cli import _app, database_option, instance_option, main
+from .core import _app, database_option, instance_option, main
 
 
 @main.command()
@@ -15,17 +15,15 @@ from .cli import _app, database_option, instance_option, main
 @click.option("--release", "release_id", type=int, help="Record the dump as this release's.")
 def dump(instance, database, release_id) -> None:
     """Dump every published item in every format, with checksums and a DCAT catalog."""
-    from .migrate import upgrade
-    from .services.dumps import DumpOptions, write_dump
-    from .services.errors import DomainError
+    from ..api.releases import dump_options
+    from ..migrate import upgrade
+    from ..services.dumps import write_dump
+    from ..services.errors import DomainError
 
     app = _app(instance, database)
     state = app.extensions["qingdan"]
     upgrade(state.engine)
-    options = DumpOptions(
-        api_root=app.config["QINGDAN_PUBLIC_URL"].rstrip("/") + state.url_prefix,
-        page_size=app.config["QINGDAN_EXPORT_PAGE_SIZE"],
-    )
+    options = dump_options(app)  # links under QINGDAN_PUBLIC_URL
     started = time.perf_counter()
     try:
         written = write_dump(state.session_factory, app.instance_path, release_id, options)

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from .services import auth
-from .services.errors import DomainError
+from ..services import auth
+from ..services.errors import DomainError
+from .core import _app
 
 
 def _expiry(value: str | None) -> datetime | None:
@@ -26,8 +27,6 @@ def _expiry(value: str | None) -> datetime | None:
 
 
 def _session(instance: str | None, database: str | None):
-    from .cli import _app
-
     return _app(instance, database).extensions["qingdan"].session_factory()
 
 
@@ -78,10 +77,10 @@ def revoke(instance, database, token_id) -> None:
 @click.option("--instance", envvar="QINGDAN_INSTANCE")
 @click.option("--database", envvar="QINGDAN_DATABASE_URL")
 def list_(instance, database) -> None:
-    """List tokens: id, role, name, unit, expiry and whether revoked."""
+    """List tokens: id, role, name, unit, expiry and state (active, expired, revoked)."""
     with _session(instance, database) as session:
         for row in auth.list_tokens(session):
             unit = row.unit.credit_code if row.unit else "-"
             expires = row.expires_at.isoformat() if row.expires_at else "never"
-            state = "revoked" if row.revoked_at else "active"
+            state = auth.token_state(row)
             click.echo(f"{row.id}\t{row.role}\t{row.name}\t{unit}\t{expires}\t{state}")

@@ -1,4 +1,4 @@
-"""Forward-only, newest-first paging: malformed cursors are 400s, never 500s."""
+"""The one keyset pager: newest-first paging; malformed or forged cursors are 400s, never 500s."""
 
 from __future__ import annotations
 
@@ -8,10 +8,17 @@ import json
 import pytest
 from sqlalchemy import select
 
+from qingdan_api.listings.paging import Order, keyset_page
 from qingdan_api.models import Release
 from qingdan_api.services.errors import InvalidArgument
-from qingdan_api.services.paging import newest_first
 from tests import factories as f
+
+NEWEST_FIRST = Order("-id", (Release.id,), descending=True)
+
+
+def newest_first(session, query, column, *, limit, cursor):
+    page = keyset_page(session, query, NEWEST_FIRST, limit=limit, cursor=cursor, backwards=False)
+    return page.rows, page.next
 
 
 def token(payload: dict) -> str:
@@ -40,6 +47,11 @@ def test_pages_newest_first_to_the_end(session):
         {"s": "-id", "d": "after", "k": [None]},
         {"s": "-id", "d": "before", "k": [3]},
         {"s": "-id", "d": "after", "k": []},
+        {"s": "-id", "d": "after", "k": [2**63]},  # beyond the column: PostgreSQL would fail
+        {"s": "-id", "d": "after", "k": [2**31]},
+        {"s": "-id", "d": "after", "k": [True]},
+        {"s": "-id", "d": "after", "k": "12"},
+        {"s": "-id", "d": "after", "k": [1, 2]},
     ],
 )
 def test_malformed_cursors_are_invalid_arguments(session, payload):

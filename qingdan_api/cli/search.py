@@ -7,8 +7,8 @@ import time
 import click
 from tqdm import tqdm
 
-from .app import create_app
-from .cli import database_option, instance_option, main
+from ..app import create_app
+from .core import database_option, instance_option, main
 
 
 def _indexer(instance: str | None, database: str | None):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 
 import click
+from tqdm import tqdm
 
-from .cli import _app, database_option, instance_option, main
+from .core import _app, database_option, instance_option, main
 
 
 @main.command()
@@ -25,8 +26,8 @@ def harvest(instance, database, sources, name, region, page_size, progress) -> N
     Resumes from the last committed page, verifies every record's content hash and ends
     by comparing counts and the published-set checksum. Exits 1 if any source failed.
     """
-    from .migrate import is_current
-    from .services.harvest import harvest as harvest_source
+    from ..migrate import is_current
+    from ..services.harvest import harvest as harvest_source
 
     if name and len(sources) > 1:
         raise click.UsageError("--name names a single source")
@@ -37,14 +38,15 @@ def harvest(instance, database, sources, name, region, page_size, progress) -> N
     show = sys.stderr.isatty() if progress is None else progress
     failed = 0
     for url in sources:
-        result = harvest_source(
-            state.session_factory,
-            url,
-            name=name,
-            region=region,
-            page_size=page_size,
-            progress=show,
-        )
+        with tqdm(disable=not show, desc=url, unit="change") as bar:
+            result = harvest_source(
+                state.session_factory,
+                url,
+                name=name,
+                region=region,
+                page_size=page_size,
+                progress=bar,
+            )
         s = result.stats
         line = (
             f"{result.name}: seq {result.start_seq} -> {result.end_seq} "

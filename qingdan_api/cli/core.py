@@ -1,12 +1,14 @@
-"""The `qingdan` command line: init-db, demo, serve."""
+"""The `qingdan` command group, its shared options, and init-db, demo, serve."""
 
 from __future__ import annotations
 
 import time
 
 import click
+from tqdm import tqdm
 
-from .app import create_app
+from .. import __version__
+from ..app import create_app
 
 
 def _app(instance: str | None, database: str | None):
@@ -27,6 +29,7 @@ database_option = click.option(
 
 
 @click.group()
+@click.version_option(__version__, "--version", prog_name="qingdan")
 def main() -> None:
     """Qingdan: open data for power lists and responsibility lists (权力清单、责任清单)."""
 
@@ -36,7 +39,7 @@ def main() -> None:
 @database_option
 def init_db(instance, database) -> None:
     """Create or upgrade the database schema."""
-    from .migrate import upgrade
+    from ..migrate import upgrade
 
     app = _app(instance, database)
     upgrade(app.extensions["qingdan"].engine)
@@ -45,7 +48,7 @@ def init_db(instance, database) -> None:
 
 def _first_dump(app, host: str, port: int) -> None:
     """Give the fresh demo its downloadable files, linked to where it will be served."""
-    from .services.dumps import DumpOptions, write_dump
+    from ..services.dumps import DumpOptions, write_dump
 
     state = app.extensions["qingdan"]
     options = DumpOptions(api_root=f"http://{host}:{port}{state.url_prefix}")
@@ -54,14 +57,24 @@ def _first_dump(app, host: str, port: int) -> None:
 
 
 def _serve(app, host: str, port: int) -> None:
-    from waitress import serve
+    from waitress import create_server
 
+    from .api.releases import dump_missed_release
+
+    try:
+        server = create_server(app, host=host, port=port, threads=8, ident="qingdan")
+    except OSError as exc:  # the port is taken, or the address is not this host's
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+            "is another server running there? choose another with --port"
+        ) from None
+    dump_missed_release(app)
     prefix = app.config["QINGDAN_URL_PREFIX"]
     click.echo(f"Qingdan serving on http://{host}:{port}{prefix}/  (docs: {prefix}/docs)")
     if app.config["QINGDAN_PORTAL"]:
         portal = "/" + app.config["QINGDAN_PORTAL_PREFIX"].strip("/")
         click.echo(f"Public portal: http://{host}:{port}{portal.rstrip('/')}/")
-    serve(app, host=host, port=port, threads=8, ident="qingdan")
+    server.run()
 
 
 @main.command()
@@ -71,7 +84,7 @@ def _serve(app, host: str, port: int) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 def serve(instance, database, host, port) -> None:
     """Serve the API."""
-    from .migrate import is_current
+    from ..migrate import is_current
 
     app = _app(instance, database)
     if not is_current(app.extensions["qingdan"].engine):
@@ -90,8 +103,8 @@ def serve(instance, database, host, port) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 def demo(instance, database, total, seed, reset, load_only, host, port) -> None:
     """Create the database if needed, load the demo city's lists, and serve them."""
-    from .migrate import upgrade
-    from .services.demo import has_content, load_demo, reset_content
+    from ..migrate import upgrade
+    from ..services.demo import has_content, load_demo, reset_content
 
     app = _app(instance, database)
     state = app.extensions["qingdan"]
@@ -103,7 +116,8 @@ def demo(instance, database, total, seed, reset, load_only, host, port) -> None:
             click.echo("demo data already loaded (use --reset to load again)")
         else:
             started = time.perf_counter()
-            stats = load_demo(session, total=total, seed=seed, progress=True)
+            with tqdm(unit="item", desc="loading demo") as bar:
+                stats = load_demo(session, total=total, seed=seed, progress=bar)
             elapsed = time.perf_counter() - started
             click.echo(
                 f"loaded {stats['units']} units, {stats['items']} items, "
@@ -114,10 +128,3 @@ def demo(instance, database, total, seed, reset, load_only, host, port) -> None:
             _first_dump(app, host, port)
     if not load_only:
         _serve(app, host, port)
-
-
-# Feature commands attach themselves last: they import this module's helpers.
-from . import cli_catalogue, cli_dump, cli_harvest, cli_import, cli_search  # noqa: E402, F401
-from .cli_tokens import token  # noqa: E402
-
-main.add_command(token)
