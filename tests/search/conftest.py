@@ -82,3 +82,21 @@ def search(client, q, **params):
     response = client.get("/api/@search", query_string={"q": q, **params})
     assert response.status_code == 200, response.get_json()
     return response.get_json()
+
+
+@pytest.fixture(scope="module")
+def es_app(database_url, tmp_path_factory):
+    """The test city on the live node, over each database; one per test module."""
+    app = create_app(
+        {
+            "QINGDAN_DATABASE_URL": database_url,
+            "QINGDAN_INSTANCE": str(tmp_path_factory.mktemp("instance")),
+            "QINGDAN_SEARCH_CATCH_UP_ON_START": False,
+            **es_config("qingdan-live"),
+        }
+    )
+    with app.extensions["qingdan"].session_factory() as session:
+        f.load(session, UNITS, [{"history": [record]} for record in records()])
+    yield app
+    drop_es_indexes(app.extensions["qingdan"].search.backend)
+    app.extensions["qingdan"].engine.dispose()
