@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,13 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain import vocabularies as vocab
+from ..domain.published_json import decode
 from ..listings.filters import ACTIVE, ItemFilters
 from ..listings.paging import Cursor
-from ..models import ItemVersion, Unit
-from ..search.protocol import SearchBackend, SearchQuery, Suggestion
+from ..models import ItemVersion, SearchCheckpoint, Unit
+from ..search.protocol import SearchBackend, SearchQuery, SearchResults, Suggestion
 from ..search.snippets import snippets
 from ..search.text import Node, fold_script, parse, terms_of
 from .errors import InvalidArgument
+from .published import render_version
 
 MAX_QUERY_CHARS = 200
 SORT = "relevance"
@@ -25,7 +29,12 @@ FACET_VOCABULARIES = {"category": "categories", "level": "levels", "target": "ta
 
 @dataclass
 class SearchHit:
-    version: ItemVersion
+    code: str
+    # The stored listing summary (domain/published_json.py: `@id`s relative to the root).
+    summary: bytes
+    source_id: int | None
+    # The public resource, decoded from the stored bytes (what highlights are cut from).
+    record: dict[str, Any]
     score: float
     highlights: dict[str, str]
 
@@ -80,26 +89,77 @@ def search(
     if filters.at is not None or filters.status != ACTIVE:
         raise InvalidArgument("status", "search covers what is published now")
     query = SearchQuery(node, filters, exact=typed(q), limit=limit + 1, after=_after(cursor))
-    results = backend.search(session, query)
+    results = _backend_search(session, backend, query)
     more = len(results.hits) > limit
     hits = results.hits[:limit]
-    versions = {
-        v.code: v
-        for v in session.scalars(
-            select(ItemVersion).where(
-                ItemVersion.code.in_([h.code for h in hits]), ItemVersion.public_status == ACTIVE
-            )
-        )
-    }
+    stored = _hydrate(session, [h.code for h in hits])
     terms = terms_of(node)
-    page = [
-        SearchHit(versions[h.code], h.score, snippets(versions[h.code].record, terms))
-        for h in hits
-        if h.code in versions  # an index that lags may still hold a withdrawn item
-    ]
+    page = []
+    for hit in hits:
+        if hit.code not in stored:  # an index that lags may still hold a withdrawn item
+            continue
+        summary, source_id, full = stored[hit.code]
+        record = decode(full)
+        page.append(
+            SearchHit(hit.code, summary, source_id, record, hit.score, snippets(record, terms))
+        )
     next_cursor = Cursor(SORT, "after", (hits[-1].score, hits[-1].code)) if more else None
     facets = _labelled(session, results.facets)
     return SearchPage(page, results.total, facets, next_cursor, results.approximate)
+
+
+_RESULTS: OrderedDict[tuple[Any, ...], SearchResults] = OrderedDict()
+_RESULTS_KEPT = 256
+_RESULTS_LOCK = threading.Lock()
+
+
+def _backend_search(session: Session, backend: SearchBackend, query: SearchQuery) -> SearchResults:
+    """The backend's answer (ranked codes, total, facet counts), kept per index state.
+
+    Counting the facets of a common word reads every match (tens of thousands of rows), yet
+    the answer only changes when the index does, and every change of the index moves its
+    checkpoint row (seq and time, a rebuild too): answers are kept per checkpoint. Hits are
+    hydrated from the database on every request, so a withdrawal shows at once.
+    """
+    state = session.execute(
+        select(SearchCheckpoint.seq, SearchCheckpoint.updated_at).where(
+            SearchCheckpoint.name == backend.checkpoint_name
+        )
+    ).first()
+    database = session.get_bind().url.render_as_string(hide_password=True)
+    key = (database, backend.checkpoint_name, None if state is None else tuple(state), repr(query))
+    with _RESULTS_LOCK:
+        if key in _RESULTS:
+            _RESULTS.move_to_end(key)
+            return _RESULTS[key]
+    results = backend.search(session, query)
+    with _RESULTS_LOCK:
+        _RESULTS[key] = results
+        while len(_RESULTS) > _RESULTS_KEPT:
+            _RESULTS.popitem(last=False)
+    return results
+
+
+def _hydrate(session: Session, codes: list[str]) -> dict[str, tuple[bytes, int | None, bytes]]:
+    """code -> (summary, source id, full public JSON) of the live versions, in one query."""
+    if not codes:
+        return {}
+    rows = session.execute(
+        select(
+            ItemVersion.code,
+            ItemVersion.summary_json,
+            ItemVersion.source_id,
+            ItemVersion.public_json,
+            ItemVersion.id,
+        ).where(ItemVersion.code.in_(codes), ItemVersion.public_status == ACTIVE)
+    ).all()
+    out = {}
+    for code, summary, source_id, full, version_id in rows:
+        if summary is None or full is None:  # stamped at publication; rendered if missed
+            rendered = render_version(session.get(ItemVersion, version_id))
+            summary, full = rendered.summary, rendered.full
+        out[code] = (bytes(summary), source_id, bytes(full))
+    return out
 
 
 def _labelled(session: Session, facets: dict[str, list[tuple[str, int]]]) -> dict:
