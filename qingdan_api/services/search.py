@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import unicodedata
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -108,7 +109,10 @@ def search(
     return SearchPage(page, results.total, facets, next_cursor, results.approximate)
 
 
-_RESULTS: OrderedDict[tuple[Any, ...], SearchResults] = OrderedDict()
+# Per backend object: two apps on one database may search it differently (their match
+# caps, their Elasticsearch aliases), so answers are never shared between backends.
+_RESULTS: weakref.WeakKeyDictionary[SearchBackend, OrderedDict[tuple[Any, ...], SearchResults]]
+_RESULTS = weakref.WeakKeyDictionary()
 _RESULTS_KEPT = 256
 _RESULTS_LOCK = threading.Lock()
 
@@ -118,25 +122,26 @@ def _backend_search(session: Session, backend: SearchBackend, query: SearchQuery
 
     Counting the facets of a common word reads every match (tens of thousands of rows), yet
     the answer only changes when the index does, and every change of the index moves its
-    checkpoint row (seq and time, a rebuild too): answers are kept per checkpoint. Hits are
-    hydrated from the database on every request, so a withdrawal shows at once.
+    checkpoint row (seq and time, a rebuild too): answers are kept per backend and
+    checkpoint, the 256 most recently asked. Hits are hydrated from the database on every
+    request, so a withdrawal shows at once.
     """
     state = session.execute(
         select(SearchCheckpoint.seq, SearchCheckpoint.updated_at).where(
             SearchCheckpoint.name == backend.checkpoint_name
         )
     ).first()
-    database = session.get_bind().url.render_as_string(hide_password=True)
-    key = (database, backend.checkpoint_name, None if state is None else tuple(state), repr(query))
+    key = (None if state is None else tuple(state), repr(query))
     with _RESULTS_LOCK:
-        if key in _RESULTS:
-            _RESULTS.move_to_end(key)
-            return _RESULTS[key]
+        kept = _RESULTS.setdefault(backend, OrderedDict())
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
     results = backend.search(session, query)
     with _RESULTS_LOCK:
-        _RESULTS[key] = results
-        while len(_RESULTS) > _RESULTS_KEPT:
-            _RESULTS.popitem(last=False)
+        kept[key] = results
+        while len(kept) > _RESULTS_KEPT:
+            kept.popitem(last=False)
     return results
 
 
