@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,8 +13,9 @@ from ..domain import vocabularies as vocab
 from ..listings.filters import ACTIVE, STATUSES, WITHDRAWN, ItemFilters
 from ..listings.paging import Order, Page, keyset_page
 from ..listings.sql import as_of, filtered
-from ..models import Change, Item, ItemVersion
+from ..models import Item, ItemVersion
 from .errors import Gone, InvalidArgument, NotFound
+from .kept import Kept, publication_marker
 from .published import render_version
 
 __all__ = ["ACTIVE", "STATUSES", "WITHDRAWN", "ItemFilters", "filtered", "list_items"]
@@ -42,39 +42,27 @@ def order_of(sort: str) -> Order:
     return Order(sort, columns, descending=sort.startswith("-"))
 
 
-_COUNTS: OrderedDict[tuple[str, Any], int] = OrderedDict()
-_COUNTS_KEPT = 1024
+_COUNTS: Kept[int] = Kept(maxsize=1024)
 
 
 def count(session: Session, query: Select, filters: ItemFilters | None = None) -> int:
     """Rows matching a public query, remembered until the next publication.
 
     Counting a million rows costs tens of milliseconds, more than the page itself. The
-    public set only changes when something is published or withdrawn, and that always
-    writes a change row, so a count stays valid while the newest change (and the newest
-    version) stays the same; both are read from primary keys in microseconds. The query is
-    known by the `filters` that made it when given (compiling it to SQL text for the key
-    cost more than a page of 50 from stored bytes), else by its SQL.
+    public set only changes when something is published or withdrawn, so a count is kept
+    per `publication_marker`. The query is known by the `filters` that made it when given
+    (compiling it to SQL text for the key cost more than a page of 50 from stored bytes),
+    else by its SQL.
     """
-    newest = (
-        select(func.max(Change.seq)).scalar_subquery(),
-        select(func.max(ItemVersion.id)).scalar_subquery(),
-    )
-    marker = tuple(session.execute(select(*newest)).one())
     if filters is not None:
         what = repr(filters)
     else:
         dialect = session.get_bind().dialect
         what = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    key = (session.get_bind().url.render_as_string(hide_password=True), what, marker)
-    if key in _COUNTS:
-        _COUNTS.move_to_end(key)
-        return _COUNTS[key]
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    _COUNTS[key] = total
-    if len(_COUNTS) > _COUNTS_KEPT:
-        _COUNTS.popitem(last=False)
-    return total
+    return _COUNTS.get(
+        (publication_marker(session), what),
+        lambda: session.scalar(select(func.count()).select_from(query.subquery())) or 0,
+    )
 
 
 def list_items(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 import unicodedata
 import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,7 @@ from ..search.protocol import SearchBackend, SearchQuery, SearchResults, Suggest
 from ..search.snippets import snippets
 from ..search.text import Node, fold_script, parse, terms_of
 from .errors import InvalidArgument
+from .kept import Kept
 from .published import render_version
 
 MAX_QUERY_CHARS = 200
@@ -34,10 +34,15 @@ class SearchHit:
     # The stored listing summary (domain/published_json.py: `@id`s relative to the root).
     summary: bytes
     source_id: int | None
-    # The public resource, decoded from the stored bytes (what highlights are cut from).
-    record: dict[str, Any]
+    # The stored public resource (domain/published_json.py), decoded only when asked for.
+    public_json: bytes
     score: float
     highlights: dict[str, str]
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """The public resource as a dict (decoded on each call: keep it if used twice)."""
+        return decode(self.public_json)
 
 
 @dataclass
@@ -94,16 +99,14 @@ def search(
     more = len(results.hits) > limit
     hits = results.hits[:limit]
     stored = _hydrate(session, [h.code for h in hits])
-    terms = terms_of(node)
+    terms = frozenset(terms_of(node))
     page = []
     for hit in hits:
         if hit.code not in stored:  # an index that lags may still hold a withdrawn item
             continue
-        summary, source_id, full = stored[hit.code]
-        record = decode(full)
-        page.append(
-            SearchHit(hit.code, summary, source_id, record, hit.score, snippets(record, terms))
-        )
+        summary, source_id, full, version_id = stored[hit.code]
+        highlights = _highlights(version_id, full, terms)
+        page.append(SearchHit(hit.code, summary, source_id, full, hit.score, highlights))
     next_cursor = Cursor(SORT, "after", (hits[-1].score, hits[-1].code)) if more else None
     facets = _labelled(session, results.facets)
     return SearchPage(page, results.total, facets, next_cursor, results.approximate)
@@ -111,10 +114,12 @@ def search(
 
 # Per backend object: two apps on one database may search it differently (their match
 # caps, their Elasticsearch aliases), so answers are never shared between backends.
-_RESULTS: weakref.WeakKeyDictionary[SearchBackend, OrderedDict[tuple[Any, ...], SearchResults]]
+_RESULTS: weakref.WeakKeyDictionary[SearchBackend, Kept[SearchResults]]
 _RESULTS = weakref.WeakKeyDictionary()
-_RESULTS_KEPT = 256
 _RESULTS_LOCK = threading.Lock()
+# Highlights of a published version for a set of terms: a version never changes, so they
+# are cut once; a popular query's hits cost a dict lookup instead of folding every text.
+_HIGHLIGHTS: Kept[dict[str, str]] = Kept(maxsize=4096)
 
 
 def _backend_search(session: Session, backend: SearchBackend, query: SearchQuery) -> SearchResults:
@@ -133,20 +138,17 @@ def _backend_search(session: Session, backend: SearchBackend, query: SearchQuery
     ).first()
     key = (None if state is None else tuple(state), repr(query))
     with _RESULTS_LOCK:
-        kept = _RESULTS.setdefault(backend, OrderedDict())
-        if key in kept:
-            kept.move_to_end(key)
-            return kept[key]
-    results = backend.search(session, query)
-    with _RESULTS_LOCK:
-        kept[key] = results
-        while len(kept) > _RESULTS_KEPT:
-            kept.popitem(last=False)
-    return results
+        kept = _RESULTS.setdefault(backend, Kept(maxsize=256))
+    return kept.get(key, lambda: backend.search(session, query))
 
 
-def _hydrate(session: Session, codes: list[str]) -> dict[str, tuple[bytes, int | None, bytes]]:
-    """code -> (summary, source id, full public JSON) of the live versions, in one query."""
+def _highlights(version_id: int, public_json: bytes, terms: frozenset[str]) -> dict[str, str]:
+    """The hit's highlighted name and passage (search/snippets.py), cut once per version."""
+    return _HIGHLIGHTS.get((version_id, terms), lambda: snippets(decode(public_json), set(terms)))
+
+
+def _hydrate(session: Session, codes: list[str]) -> dict[str, tuple[bytes, int | None, bytes, int]]:
+    """code -> (summary, source id, full public JSON, version id) of the live versions."""
     if not codes:
         return {}
     rows = session.execute(
@@ -163,7 +165,7 @@ def _hydrate(session: Session, codes: list[str]) -> dict[str, tuple[bytes, int |
         if summary is None or full is None:  # stamped at publication; rendered if missed
             rendered = render_version(session.get(ItemVersion, version_id))
             summary, full = rendered.summary, rendered.full
-        out[code] = (bytes(summary), source_id, bytes(full))
+        out[code] = (bytes(summary), source_id, bytes(full), version_id)
     return out
 
 

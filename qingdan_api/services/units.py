@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..listings.filters import ACTIVE
 from ..listings.paging import Order, Page, keyset_page
-from ..models import Change, ItemVersion, Unit
+from ..models import ItemVersion, Unit
 from .errors import NotFound
+from .kept import Kept, publication_marker
 from .unit_lookup import find_unit
 
 ORDER = Order("credit_code", (Unit.credit_code,))
@@ -29,34 +27,17 @@ class UnitSummary:
         return sum(self.item_counts.values())
 
 
-_COUNTS: OrderedDict[tuple[Any, ...], dict[int, dict[str, int]]] = OrderedDict()
-_COUNTS_KEPT = 256
-_COUNTS_LOCK = threading.Lock()
+_COUNTS: Kept[dict[int, dict[str, int]]] = Kept(maxsize=256)
 
 
 def _counts(session: Session, unit_ids: list[int]) -> dict[int, dict[str, int]]:
     """Active published items per unit and category, kept until something is published.
 
     Counting a page of units reads every public version of theirs (15 ms for 50 units at
-    100k items), yet the counts only move when a publication writes a change row or a
-    version; both maxima come from primary keys in microseconds (as services/catalog.count).
+    100k items), yet the counts only move with a publication (`publication_marker`).
     """
-    marker = session.execute(
-        select(
-            select(func.max(Change.seq)).scalar_subquery(),
-            select(func.max(ItemVersion.id)).scalar_subquery(),
-        )
-    ).one()
-    key = (session.get_bind().url.render_as_string(hide_password=True), *marker, *unit_ids)
-    with _COUNTS_LOCK:
-        if key in _COUNTS:
-            _COUNTS.move_to_end(key)
-            return {uid: dict(counts) for uid, counts in _COUNTS[key].items()}
-    counts = _count(session, unit_ids)
-    with _COUNTS_LOCK:
-        _COUNTS[key] = counts
-        while len(_COUNTS) > _COUNTS_KEPT:
-            _COUNTS.popitem(last=False)
+    key = (publication_marker(session), *unit_ids)
+    counts = _COUNTS.get(key, lambda: _count(session, unit_ids))
     return {uid: dict(c) for uid, c in counts.items()}
 
 
