@@ -100,6 +100,8 @@ def profile(client, url: str, seconds: float, cpu: bool) -> None:
             client.get(url)
         profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+        if os.environ.get("CALLERS"):
+            pstats.Stats(profiler).print_callers(os.environ["CALLERS"])
         return
     from pyinstrument import Profiler
 
