@@ -32,6 +32,7 @@ import os
 import platform
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -121,6 +122,22 @@ def qingdan_server(work: Path, name: str, port: int, config: tuple[int, int], **
     return Target(name, "qingdan", server, backend, workers, threads)
 
 
+def copy_instance(source: Path, target: Path) -> None:
+    """Copy an instance folder; its SQLite databases through SQLite's online backup.
+
+    A plain file copy of a database in use can miss its -wal and -shm files (they come and
+    go with connections) or copy them mid-write; the backup is a consistent snapshot.
+    """
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.db", "*.db-wal", "*.db-shm"))
+    for database in Path(source).glob("*.db"):
+        src, dst = sqlite3.connect(database), sqlite3.connect(target / database.name)
+        try:
+            src.backup(dst)
+        finally:
+            src.close()
+            dst.close()
+
+
 def prepare_instance(args, work: Path) -> Path:
     """The Qingdan instance folder to serve: a copy (the original is never written)."""
     target = work / "qingdan"
@@ -129,7 +146,7 @@ def prepare_instance(args, work: Path) -> Path:
     shutil.rmtree(target, ignore_errors=True)
     if args.instance:
         print(f"copying {args.instance} -> {target}", flush=True)
-        shutil.copytree(args.instance, target)
+        copy_instance(args.instance, target)
     else:
         print(f"loading a demo of {args.items} items into {target}", flush=True)
         subprocess.run(
