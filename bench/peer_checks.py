@@ -41,6 +41,7 @@ def scenario_parameters(peer_db: Path) -> dict:
         "search": {},
         "item": {},
         "search_totals": {},
+        "csv_first": {},  # target -> (seconds, bytes) of the checked download
     }
 
 

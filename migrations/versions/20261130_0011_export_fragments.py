@@ -1,7 +1,7 @@
 """export fragments: pre-rendered CSV rows, XML and process key of published versions
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-30 01:30:00.000000
 
 Filled by services.fragments.refresh (run before every dump), not here: a missing or
@@ -14,8 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-# 0010 (published_json) lands beside this one: when it does, this becomes "0010".
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

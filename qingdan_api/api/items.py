@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from ..domain.published_json import SUMMARY_FIELDS
 from ..listings.filters import ItemFilters
 from ..models import ItemVersion
 from ..services import catalog, history
@@ -19,22 +20,13 @@ from .paging import page_size
 from .schemas import ItemListingSchema, ItemQuery, ItemSchema, VersionListingSchema
 from .session import db_session
 from .sources import source_label
+from .spliced import chosen_bytes, item_bytes, json_response, listing_body, root_bytes
 
 blp = Blueprint(
     "qingdan_items", __name__, description="Published items of the power and responsibility lists"
 )
 
-SUMMARY_FIELDS = (
-    "code",
-    "name",
-    "sub_item_name",
-    "category",
-    "level",
-    "unit",
-    "disposition",
-    "version",
-    "published_at",
-)
+LISTING_SCHEMA = ItemListingSchema()
 
 
 def parse_fields(raw: str | None) -> tuple[str, ...]:
@@ -86,15 +78,23 @@ class Items(MethodView):
         /items.{ext} for its options. Cursor, limit, sort and fields do not apply there.
         """
         chosen = parse_fields(args["fields_"])
+        summary = chosen == SUMMARY_FIELDS
+        stored = ItemVersion.summary_json if summary else ItemVersion.public_json
         page = catalog.list_items(
             db_session(),
             filters_from(args),
             sort=args["sort"],
             limit=page_size(args["limit"]),
             cursor=args["cursor"],
+            only=(stored, ItemVersion.source_id),
         )
-        items = [item_resource(v, chosen) for v in page.rows]
-        return listing(page, items, args["sort"])
+        key, root = stored.key, root_bytes()
+        if summary:
+            items = [item_bytes(getattr(row, key), row.source_id, root) for row in page.rows]
+        else:
+            items = [chosen_bytes(getattr(row, key), row.source_id, chosen) for row in page.rows]
+        body = listing_body(LISTING_SCHEMA, listing(page, [], args["sort"]), items)
+        return json_response(body)
 
 
 @blp.route("/items/<string:code>", endpoint="get_item")
@@ -103,7 +103,13 @@ class ItemResource(MethodView):
     @blp.response(200, ItemSchema)
     def get(self, args, code: str):
         """The published version of one item (410 Gone when it was withdrawn)."""
-        return item_resource(catalog.get_item_version(db_session(), code, args["at"]))
+        found = catalog.get_item_body(db_session(), code, args["at"])
+        response = json_response(item_bytes(found.body, found.source_id))
+        if found.source_id is None:
+            # A published version never changes: its content hash and number name the body
+            # (the source label of harvested items can change, so theirs hash the body).
+            response.set_etag(f"{found.content_hash[:32]}.{found.number}", weak=True)
+        return response
 
 
 @blp.route("/items/<string:code>/@versions", endpoint="get_versions")

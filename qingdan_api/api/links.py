@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import g, request, url_for
 
+from ..domain.published_json import item_path, unit_path
 from ..listings.paging import Cursor, Page
 
 
@@ -11,12 +12,23 @@ def absolute(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
+def api_root() -> str:
+    """The absolute URL of the API root for this request, without a trailing slash.
+
+    Routed once per request; item and unit URLs are formatted from it (the same strings
+    `url_for` builds: tests/api/test_links.py), which costs a fraction of a routing lookup.
+    """
+    if "qingdan_api_root" not in g:
+        g.qingdan_api_root = absolute("qingdan_meta.root").rstrip("/")
+    return g.qingdan_api_root
+
+
 def item_url(code: str) -> str:
-    return absolute("qingdan_items.get_item", code=code)
+    return api_root() + item_path(code)
 
 
 def unit_url(credit_code: str) -> str:
-    return absolute("qingdan_units.get_unit", credit_code=credit_code)
+    return api_root() + unit_path(credit_code)
 
 
 def _with_cursor(cursor: str | None) -> str:

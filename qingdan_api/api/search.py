@@ -9,9 +9,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from ..domain.published_json import encode
 from ..listings.paging import Page
 from ..services import search as service
-from .items import SUMMARY_FIELDS, filters_from, item_resource
+from .items import filters_from
 from .links import absolute, item_url, listing
 from .paging import page_size
 from .schemas import (
@@ -22,10 +23,14 @@ from .schemas import (
     SuggestQuerySchema,
 )
 from .session import db_session
+from .spliced import float_bytes, item_bytes, json_response, listing_body, with_extra
 
 blp = Blueprint(
     "qingdan_search", __name__, description="Full-text search in Chinese over published items"
 )
+
+
+RESULTS_SCHEMA = SearchResultsSchema()
 
 
 def _indexer():
@@ -58,23 +63,26 @@ class Search(MethodView):
             limit=page_size(args["limit"]),
             cursor=args["cursor"],
         )
+        # Each hit: its stored summary, then score and highlights (the hit schema's order).
         items = [
-            {
-                **item_resource(hit.version, SUMMARY_FIELDS),
-                "score": hit.score,
-                "highlights": hit.highlights,
-            }
+            with_extra(
+                item_bytes(hit.summary, hit.source_id),
+                b',"score":'
+                + float_bytes(hit.score)
+                + b',"highlights":'
+                + encode({str(k): str(v) for k, v in hit.highlights.items()}),
+            )
             for hit in result.hits
         ]
         page = Page(rows=result.hits, total=result.total, next=result.next, prev=None)
-        body = listing(page, items, service.SORT, backwards=False)
-        return {
-            **body,
+        envelope = {
+            **listing(page, [], service.SORT, backwards=False),
             "@type": "search",
             "q": args["q"],
             "facets": result.facets,
             "approximate": result.approximate,
         }
+        return json_response(listing_body(RESULTS_SCHEMA, envelope, items))
 
 
 @blp.route("/@suggest", endpoint="suggest")

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -104,6 +104,11 @@ class ItemVersion(Base):
 
     record: Mapped[dict[str, Any]]
     content_hash: Mapped[str] = mapped_column(String(64))
+    # Rendered once when the version is published (domain/published_json.py): the public
+    # JSON of the item and of its listing summary, `@id`s without the API root; NULL on
+    # working versions. Reads splice these bytes instead of decoding `record`.
+    public_json: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    summary_json: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(100))

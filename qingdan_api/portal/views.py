@@ -122,7 +122,7 @@ def search_page():
             result = search.search(session, backend, q, filters, limit=PAGE, cursor=cursor)
             hits = [
                 {
-                    "record": h.version.record,
+                    "record": h.record,
                     "name": Markup(h.highlights.get("name", "")),  # escaped, with <mark>
                     "text": Markup(h.highlights["text"]) if h.highlights.get("text") else None,
                 }

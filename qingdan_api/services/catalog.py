@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from ..domain import vocabularies as vocab
 from ..listings.filters import ACTIVE, STATUSES, WITHDRAWN, ItemFilters
 from ..listings.paging import Order, Page, keyset_page
 from ..listings.sql import as_of, filtered
-from ..models import Change, Item, ItemVersion
+from ..models import Item, ItemVersion
 from .errors import Gone, InvalidArgument, NotFound
+from .kept import Kept, publication_marker
+from .published import render_version
 
 __all__ = ["ACTIVE", "STATUSES", "WITHDRAWN", "ItemFilters", "filtered", "list_items"]
 
@@ -40,33 +42,27 @@ def order_of(sort: str) -> Order:
     return Order(sort, columns, descending=sort.startswith("-"))
 
 
-_COUNTS: OrderedDict[tuple[str, Any], int] = OrderedDict()
-_COUNTS_KEPT = 1024
+_COUNTS: Kept[int] = Kept(maxsize=1024)
 
 
-def count(session: Session, query: Select) -> int:
+def count(session: Session, query: Select, filters: ItemFilters | None = None) -> int:
     """Rows matching a public query, remembered until the next publication.
 
     Counting a million rows costs tens of milliseconds, more than the page itself. The
-    public set only changes when something is published or withdrawn, and that always
-    writes a change row, so a count stays valid while the newest change (and the newest
-    version) stays the same; both are read from primary keys in microseconds.
+    public set only changes when something is published or withdrawn, so a count is kept
+    per `publication_marker`. The query is known by the `filters` that made it when given
+    (compiling it to SQL text for the key cost more than a page of 50 from stored bytes),
+    else by its SQL.
     """
-    newest = (
-        select(func.max(Change.seq)).scalar_subquery(),
-        select(func.max(ItemVersion.id)).scalar_subquery(),
+    if filters is not None:
+        what = repr(filters)
+    else:
+        dialect = session.get_bind().dialect
+        what = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    return _COUNTS.get(
+        (publication_marker(session), what),
+        lambda: session.scalar(select(func.count()).select_from(query.subquery())) or 0,
     )
-    marker = tuple(session.execute(select(*newest)).one())
-    sql = query.compile(dialect=session.bind.dialect, compile_kwargs={"literal_binds": True})
-    key = (str(sql), marker)
-    if key in _COUNTS:
-        _COUNTS.move_to_end(key)
-        return _COUNTS[key]
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    _COUNTS[key] = total
-    if len(_COUNTS) > _COUNTS_KEPT:
-        _COUNTS.popitem(last=False)
-    return total
 
 
 def list_items(
@@ -77,39 +73,112 @@ def list_items(
     limit: int = 25,
     cursor: str | None = None,
     with_total: bool = True,
+    only: tuple[Any, ...] = (),
 ) -> Page:
-    """One page of public items with cursors to the pages before and after it."""
+    """One page of public items with cursors to the pages before and after it.
+
+    Rows are ItemVersion objects, or with `only` rows of just those columns (plus the
+    order's columns, which the cursors need): listings that splice stored bytes read no
+    record.
+    """
     order = order_of(sort)
     base = filtered(filters)
-    total = count(session, base) if with_total else -1
-    return keyset_page(session, base, order, limit=limit, cursor=cursor, total=total)
+    total = count(session, base, filters) if with_total else -1
+    fetch = None
+    if only:
+        selected = tuple(dict.fromkeys((*order.columns, *only)))
+
+        def fetch(query: Select):
+            return session.execute(query.with_only_columns(*selected))
+
+    return keyset_page(session, base, order, limit=limit, cursor=cursor, total=total, fetch=fetch)
+
+
+def _public_version_query(code: str, at: datetime | None, *columns) -> Select:
+    public = (ItemVersion.public_status.in_((ACTIVE, WITHDRAWN)),)
+    condition = public if at is None else as_of(at)
+    return select(*columns).where(ItemVersion.code == code, *condition)
+
+
+def _not_found(code: str, at: datetime | None) -> NotFound:
+    when = "" if at is None else f" on {at.isoformat()}"
+    return NotFound(f"no published item with code {code}{when}")
 
 
 def get_item_version(session: Session, code: str, at: datetime | None = None) -> ItemVersion:
     """The version the public sees (or saw `at` a moment); Gone for a withdrawn item."""
-    public = (ItemVersion.public_status.in_((ACTIVE, WITHDRAWN)),)
-    condition = public if at is None else as_of(at)
-    version = session.scalar(select(ItemVersion).where(ItemVersion.code == code, *condition))
+    version = session.scalar(_public_version_query(code, at, ItemVersion))
     if version is None:
-        when = "" if at is None else f" on {at.isoformat()}"
-        raise NotFound(f"no published item with code {code}{when}")
+        raise _not_found(code, at)
     if version.disposition in vocab.WITHDRAWING_DISPOSITIONS:
-        record = version.record
-        raise Gone(
-            f"item {code} was withdrawn: {vocab.label('dispositions', record['disposition'])}",
-            withdrawal={
-                "code": code,
-                "name": record["name"],
-                "disposition": record["disposition"],
-                "disposition_label": vocab.label("dispositions", record["disposition"]),
-                "reason": record.get("disposition_reason"),
-                "merged_into": record.get("merged_into"),
-                "transferred_to": record.get("transferred_to"),
-                "withdrawn_at": version.published_at.isoformat(),
-                "version": version.number,
-            },
-        )
+        raise _gone(version)
     return version
+
+
+@dataclass(frozen=True)
+class PublishedBody:
+    """The stored public JSON of the version the public sees, and what its ETag needs."""
+
+    code: str
+    number: int
+    content_hash: str
+    source_id: int | None
+    body: bytes  # domain/published_json.py: `@id`s relative to the API root
+
+
+_ITEM_BODY_COLUMNS = (
+    ItemVersion.id,
+    ItemVersion.number,
+    ItemVersion.disposition,
+    ItemVersion.content_hash,
+    ItemVersion.source_id,
+    ItemVersion.public_json,
+)
+_ITEM_BODY_SQL = text(
+    "SELECT id, number, disposition, content_hash, source_id, public_json FROM item_versions"
+    f" WHERE code = :code AND public_status IN ('{ACTIVE}', '{WITHDRAWN}')"
+)
+
+
+def get_item_body(session: Session, code: str, at: datetime | None = None) -> PublishedBody:
+    """Like `get_item_version`, but only the stored bytes: no record is read or decoded.
+
+    Raises NotFound, or Gone (with the withdrawal's details) for a withdrawn item.
+    """
+    if at is None:
+        # The hottest query of the API as plain SQL: building and cache-keying the
+        # equivalent select cost more than running it (uses ix_item_versions_public_code).
+        row = session.execute(_ITEM_BODY_SQL, {"code": code}).first()
+    else:
+        row = session.execute(_public_version_query(code, at, *_ITEM_BODY_COLUMNS)).first()
+    if row is None:
+        raise _not_found(code, at)
+    if row.disposition in vocab.WITHDRAWING_DISPOSITIONS:
+        raise _gone(session.get(ItemVersion, row.id))
+    body = row.public_json
+    if body is None:  # stamped at publication; rendered here only if a path missed it
+        body = render_version(session.get(ItemVersion, row.id)).full
+    return PublishedBody(code, row.number, row.content_hash, row.source_id, bytes(body))
+
+
+def _gone(version: ItemVersion) -> Gone:
+    """The 410 of a withdrawn item, with what the public may know about the withdrawal."""
+    record = version.record
+    code = version.code
+    return Gone(
+        f"item {code} was withdrawn: {vocab.label('dispositions', record['disposition'])}",
+        withdrawal={
+            "code": code,
+            "name": record["name"],
+            "disposition": record["disposition"],
+            "disposition_label": vocab.label("dispositions", record["disposition"]),
+            "reason": record.get("disposition_reason"),
+            "merged_into": record.get("merged_into"),
+            "transferred_to": record.get("transferred_to"),
+            "withdrawn_at": version.published_at.isoformat(),
+            "version": version.number,
+        },
+    )
 
 
 def list_versions(session: Session, code: str) -> list[ItemVersion]:

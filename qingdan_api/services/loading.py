@@ -22,6 +22,7 @@ from ..domain.codes import CodeError, parse_implementation_code, validate_credit
 from ..domain.record import filter_columns
 from ..domain.vocabularies import WITHDRAWING_DISPOSITIONS
 from ..models import UPSERT, WITHDRAW, Change, Item, ItemVersion, Release, Unit, utcnow
+from .published import stamped_columns
 
 PUBLISHED = "published"
 WITHDRAWN = "withdrawn"
@@ -163,6 +164,16 @@ class BulkLoader:
         columns.setdefault("created_at", utcnow())
         for key in ("published_at", "published_by", "superseded_at", "release_id", "comment"):
             columns.setdefault(key, None)
+        derived = filter_columns(record)
+        stored = {"public_json": None, "summary_json": None}
+        if columns["number"] is not None:
+            stored = stamped_columns(
+                record,
+                number=columns["number"],
+                published_at=columns["published_at"],
+                release_id=columns["release_id"],
+                content_hash=derived["content_hash"],
+            )
         self._versions.append(
             {
                 "id": version_id,
@@ -171,7 +182,8 @@ class BulkLoader:
                 "record": record,
                 "revision": 1,
                 "created_by": columns.get("published_by"),
-                **filter_columns(record),
+                **derived,
+                **stored,
                 **columns,
             }
         )

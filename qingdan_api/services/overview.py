@@ -7,8 +7,6 @@ size. Only public facts are counted: releases and the change feed are public by 
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,6 +18,8 @@ from ..listings.paging import Order, Page, keyset_page
 from ..models import WITHDRAW, Change, ItemVersion, Release, Unit
 from .catalog import ACTIVE
 from .errors import NotFound
+from .kept import Kept
+from .kept import publication_marker as items_marker
 from .publishing import ReleaseContents
 from .units import list_units
 
@@ -138,27 +138,24 @@ class Home:
     releases: list[ReleaseSummary]  # newest first; `release` is a ReleaseInfo
 
 
-_HOMES: OrderedDict[tuple[Any, ...], Home] = OrderedDict()
-_HOMES_KEPT = 8
-_LOCK = threading.Lock()
+_HOMES: Kept[Home] = Kept(maxsize=8)
 
 
 def publication_marker(session: Session) -> tuple[Any, ...]:
     """Changes whenever anything a home page shows may have changed.
 
-    Publication, withdrawal and every release write change rows; versions only grow; unit
-    edits move `updated_at`. All are read from indexes in well under a millisecond.
+    The items' marker (services/kept.py), plus releases and units: every release writes
+    a row, and unit edits move `updated_at`. All are read from indexes in well under a
+    millisecond.
     """
     row = session.execute(
         select(
-            select(func.max(Change.seq)).scalar_subquery(),
-            select(func.max(ItemVersion.id)).scalar_subquery(),
             select(func.max(Release.id)).scalar_subquery(),
             select(func.count(Unit.id)).scalar_subquery(),
             select(func.max(Unit.updated_at)).scalar_subquery(),
         )
     ).one()
-    return (session.get_bind().url.render_as_string(hide_password=True), *row)
+    return (*items_marker(session), *row)
 
 
 def home(session: Session, *, units_shown: int = 500, releases_shown: int = 5) -> Home:
@@ -168,10 +165,10 @@ def home(session: Session, *, units_shown: int = 500, releases_shown: int = 5) -
     changes with a publication: it is kept per database until `publication_marker` moves.
     """
     key = (publication_marker(session), units_shown, releases_shown)
-    with _LOCK:
-        if key in _HOMES:
-            _HOMES.move_to_end(key)
-            return _HOMES[key]
+    return _HOMES.get(key, lambda: _home(session, units_shown, releases_shown))
+
+
+def _home(session: Session, units_shown: int, releases_shown: int) -> Home:
     page = list_units(session, limit=units_shown)
     lines = [
         UnitLine(UnitInfo(s.unit.credit_code, s.unit.name, s.unit.zero_report), dict(s.item_counts))
@@ -191,9 +188,4 @@ def home(session: Session, *, units_shown: int = 500, releases_shown: int = 5) -
         )
         for r in release_summaries(session, limit=releases_shown).rows
     ]
-    result = Home(lines, page.total, totals, releases)
-    with _LOCK:
-        _HOMES[key] = result
-        while len(_HOMES) > _HOMES_KEPT:
-            _HOMES.popitem(last=False)
-    return result
+    return Home(lines, page.total, totals, releases)

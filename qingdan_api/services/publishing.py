@@ -26,6 +26,7 @@ from .catalog import WITHDRAWN as WITHDRAWN_STATUS
 from .changefeed import write_changes
 from .errors import Conflict, NotFound, ValidationFailed
 from .items import ON_NOTICE, PUBLISHED, WITHDRAWN, last_number, public_version, working_version
+from .published import stamp as stamp_published
 
 
 def _make_public(
@@ -52,6 +53,7 @@ def _make_public(
     version.published_by = actor
     version.release_id = release.id if release else None
     version.comment = comment
+    stamp_published(version)
     item.state = WITHDRAWN if withdrawing else PUBLISHED
     item.updated_at = at
     session.execute(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import unicodedata
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,13 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..domain import vocabularies as vocab
+from ..domain.published_json import decode
 from ..listings.filters import ACTIVE, ItemFilters
 from ..listings.paging import Cursor
-from ..models import ItemVersion, Unit
-from ..search.protocol import SearchBackend, SearchQuery, Suggestion
+from ..models import ItemVersion, SearchCheckpoint, Unit
+from ..search.protocol import SearchBackend, SearchQuery, SearchResults, Suggestion
 from ..search.snippets import snippets
 from ..search.text import Node, fold_script, parse, terms_of
 from .errors import InvalidArgument
+from .kept import Kept
+from .published import render_version
 
 MAX_QUERY_CHARS = 200
 SORT = "relevance"
@@ -25,9 +30,19 @@ FACET_VOCABULARIES = {"category": "categories", "level": "levels", "target": "ta
 
 @dataclass
 class SearchHit:
-    version: ItemVersion
+    code: str
+    # The stored listing summary (domain/published_json.py: `@id`s relative to the root).
+    summary: bytes
+    source_id: int | None
+    # The stored public resource (domain/published_json.py), decoded only when asked for.
+    public_json: bytes
     score: float
     highlights: dict[str, str]
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """The public resource as a dict (decoded on each call: keep it if used twice)."""
+        return decode(self.public_json)
 
 
 @dataclass
@@ -80,26 +95,78 @@ def search(
     if filters.at is not None or filters.status != ACTIVE:
         raise InvalidArgument("status", "search covers what is published now")
     query = SearchQuery(node, filters, exact=typed(q), limit=limit + 1, after=_after(cursor))
-    results = backend.search(session, query)
+    results = _backend_search(session, backend, query)
     more = len(results.hits) > limit
     hits = results.hits[:limit]
-    versions = {
-        v.code: v
-        for v in session.scalars(
-            select(ItemVersion).where(
-                ItemVersion.code.in_([h.code for h in hits]), ItemVersion.public_status == ACTIVE
-            )
-        )
-    }
-    terms = terms_of(node)
-    page = [
-        SearchHit(versions[h.code], h.score, snippets(versions[h.code].record, terms))
-        for h in hits
-        if h.code in versions  # an index that lags may still hold a withdrawn item
-    ]
+    stored = _hydrate(session, [h.code for h in hits])
+    terms = frozenset(terms_of(node))
+    page = []
+    for hit in hits:
+        if hit.code not in stored:  # an index that lags may still hold a withdrawn item
+            continue
+        summary, source_id, full, version_id = stored[hit.code]
+        highlights = _highlights(version_id, full, terms)
+        page.append(SearchHit(hit.code, summary, source_id, full, hit.score, highlights))
     next_cursor = Cursor(SORT, "after", (hits[-1].score, hits[-1].code)) if more else None
     facets = _labelled(session, results.facets)
     return SearchPage(page, results.total, facets, next_cursor, results.approximate)
+
+
+# Per backend object: two apps on one database may search it differently (their match
+# caps, their Elasticsearch aliases), so answers are never shared between backends.
+_RESULTS: weakref.WeakKeyDictionary[SearchBackend, Kept[SearchResults]]
+_RESULTS = weakref.WeakKeyDictionary()
+_RESULTS_LOCK = threading.Lock()
+# Highlights of a published version for a set of terms: a version never changes, so they
+# are cut once; a popular query's hits cost a dict lookup instead of folding every text.
+_HIGHLIGHTS: Kept[dict[str, str]] = Kept(maxsize=4096)
+
+
+def _backend_search(session: Session, backend: SearchBackend, query: SearchQuery) -> SearchResults:
+    """The backend's answer (ranked codes, total, facet counts), kept per index state.
+
+    Counting the facets of a common word reads every match (tens of thousands of rows), yet
+    the answer only changes when the index does, and every change of the index moves its
+    checkpoint row (seq and time, a rebuild too): answers are kept per backend and
+    checkpoint, the 256 most recently asked. Hits are hydrated from the database on every
+    request, so a withdrawal shows at once.
+    """
+    state = session.execute(
+        select(SearchCheckpoint.seq, SearchCheckpoint.updated_at).where(
+            SearchCheckpoint.name == backend.checkpoint_name
+        )
+    ).first()
+    key = (None if state is None else tuple(state), repr(query))
+    with _RESULTS_LOCK:
+        kept = _RESULTS.setdefault(backend, Kept(maxsize=256))
+    return kept.get(key, lambda: backend.search(session, query))
+
+
+def _highlights(version_id: int, public_json: bytes, terms: frozenset[str]) -> dict[str, str]:
+    """The hit's highlighted name and passage (search/snippets.py), cut once per version."""
+    return _HIGHLIGHTS.get((version_id, terms), lambda: snippets(decode(public_json), set(terms)))
+
+
+def _hydrate(session: Session, codes: list[str]) -> dict[str, tuple[bytes, int | None, bytes, int]]:
+    """code -> (summary, source id, full public JSON, version id) of the live versions."""
+    if not codes:
+        return {}
+    rows = session.execute(
+        select(
+            ItemVersion.code,
+            ItemVersion.summary_json,
+            ItemVersion.source_id,
+            ItemVersion.public_json,
+            ItemVersion.id,
+        ).where(ItemVersion.code.in_(codes), ItemVersion.public_status == ACTIVE)
+    ).all()
+    out = {}
+    for code, summary, source_id, full, version_id in rows:
+        if summary is None or full is None:  # stamped at publication; rendered if missed
+            rendered = render_version(session.get(ItemVersion, version_id))
+            summary, full = rendered.summary, rendered.full
+        out[code] = (bytes(summary), source_id, bytes(full), version_id)
+    return out
 
 
 def _labelled(session: Session, facets: dict[str, list[tuple[str, int]]]) -> dict:

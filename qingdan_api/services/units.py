@@ -11,6 +11,7 @@ from ..listings.filters import ACTIVE
 from ..listings.paging import Order, Page, keyset_page
 from ..models import ItemVersion, Unit
 from .errors import NotFound
+from .kept import Kept, publication_marker
 from .unit_lookup import find_unit
 
 ORDER = Order("credit_code", (Unit.credit_code,))
@@ -26,7 +27,21 @@ class UnitSummary:
         return sum(self.item_counts.values())
 
 
+_COUNTS: Kept[dict[int, dict[str, int]]] = Kept(maxsize=256)
+
+
 def _counts(session: Session, unit_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Active published items per unit and category, kept until something is published.
+
+    Counting a page of units reads every public version of theirs (15 ms for 50 units at
+    100k items), yet the counts only move with a publication (`publication_marker`).
+    """
+    key = (publication_marker(session), *unit_ids)
+    counts = _COUNTS.get(key, lambda: _count(session, unit_ids))
+    return {uid: dict(c) for uid, c in counts.items()}
+
+
+def _count(session: Session, unit_ids: list[int]) -> dict[int, dict[str, int]]:
     rows = session.execute(
         select(ItemVersion.unit_id, ItemVersion.category, func.count())
         .where(ItemVersion.public_status == ACTIVE, ItemVersion.unit_id.in_(unit_ids))

@@ -22,6 +22,7 @@ from ...domain.record import filter_columns
 from ...models import UPSERT, WITHDRAW, HarvestConflict, Item, ItemVersion, Source
 from ..catalog import ACTIVE, WITHDRAWN
 from ..changefeed import write_changes
+from ..published import stamp as stamp_published
 from .client import HarvestError
 from .units import UnitMirror
 
@@ -174,6 +175,7 @@ def apply_page(
             source_id=source.id,
             **change.columns,
         )
+        stamp_published(version)
         session.add(version)
         item.state = MIRRORED if change.operation == UPSERT else WITHDRAWN
         item.category = change.record["category"]
