@@ -6,8 +6,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from exporters import csv_export, json_export, xml_export, zip_export
+from exporters.encoders import Encoder
 
 Writer = Callable[..., Iterator[bytes]]
+EncoderFactory = Callable[..., Encoder]
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,7 @@ class Format:
     media_type: str  # bare IANA type, as DCAT wants it
     extension: str  # without the leading dot
     write: Writer  # write(records, *, schema, **options) -> Iterator[bytes]
+    encoder: EncoderFactory  # encoder(*, schema, **options) -> Encoder (exporters.encoders)
     text: bool = True  # a text format served with charset=utf-8
 
     @property
@@ -52,10 +55,41 @@ def by_media_type(media_type: str) -> Format | None:
     return next((f for f in _FORMATS.values() if f.media_type == bare), None)
 
 
-register(Format("json", json_export.JSON_MEDIA_TYPE, "json", json_export.write_json))
-register(Format("ndjson", json_export.NDJSON_MEDIA_TYPE, "ndjson", json_export.write_ndjson))
-register(Format("csv", csv_export.MEDIA_TYPE, csv_export.EXTENSION, csv_export.write))
-register(Format("xml", xml_export.MEDIA_TYPE, xml_export.EXTENSION, xml_export.write))
 register(
-    Format("csv-zip", zip_export.MEDIA_TYPE, zip_export.EXTENSION, zip_export.write, text=False)
+    Format(
+        "json",
+        json_export.JSON_MEDIA_TYPE,
+        "json",
+        json_export.write_json,
+        json_export.json_encoder,
+    )
+)
+register(
+    Format(
+        "ndjson",
+        json_export.NDJSON_MEDIA_TYPE,
+        "ndjson",
+        json_export.write_ndjson,
+        json_export.ndjson_encoder,
+    )
+)
+register(
+    Format(
+        "csv", csv_export.MEDIA_TYPE, csv_export.EXTENSION, csv_export.write, csv_export.csv_encoder
+    )
+)
+register(
+    Format(
+        "xml", xml_export.MEDIA_TYPE, xml_export.EXTENSION, xml_export.write, xml_export.xml_encoder
+    )
+)
+register(
+    Format(
+        "csv-zip",
+        zip_export.MEDIA_TYPE,
+        zip_export.EXTENSION,
+        zip_export.write,
+        zip_export.csv_zip_encoder,
+        text=False,
+    )
 )

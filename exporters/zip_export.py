@@ -1,6 +1,7 @@
 """The multi-table CSV export as one ZIP: every table plus datapackage.json, streamed.
 
-The records are read once. The main table goes straight into the archive; child-table
+The records are read once (``CsvZipEncoder`` takes them one by one, so a dump can feed it
+alongside the other formats). The main table goes straight into the archive; child-table
 rows wait in temporary files (spilled to disk past 1 MiB) and are copied in after it,
 since a ZIP can only have one member open for writing. The archive is written to a
 non-seekable sink, so zipfile uses data descriptors; members use ZIP64 because a national
@@ -17,11 +18,12 @@ import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from typing import IO, Any
 
-from exporters.csv_export import RowEncoder, encode_rows
+from exporters.csv_export import CsvEncoder
 from exporters.datapackage import build_datapackage
+from exporters.encoders import stream
 from exporters.files import Digest
 from exporters.schema import RecordSchema
-from exporters.tables import child_rows, tables
+from exporters.tables import tables
 
 MEDIA_TYPE = "application/zip"
 EXTENSION = "csv.zip"
@@ -61,6 +63,119 @@ def _info(name: str) -> zipfile.ZipInfo:
     return info
 
 
+class CsvZipEncoder:
+    """The ZIP package, record by record: the main table's member stays open while the
+    records arrive, child rows go to their spools, `finish` adds the rest."""
+
+    def __init__(
+        self,
+        *,
+        schema: RecordSchema,
+        labels: str = "en",
+        bom: bool = False,
+        formula_guard: bool = True,
+        package_name: str = "qingdan-items",
+        package_extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        if labels not in ("en", "zh"):
+            raise ValueError("labels must be 'en' or 'zh'")
+        self._schema = schema
+        self._labels, self._bom = labels, bom
+        self._package = (package_name, package_extra)
+        all_tables = tables(schema)
+        self._main = CsvEncoder(all_tables[0], schema.key, labels=labels, bom=bom,
+                                formula_guard=formula_guard)  # fmt: skip
+        self._children = [
+            CsvEncoder(
+                t,
+                schema.key,
+                labels=labels,
+                bom=bom,
+                formula_guard=formula_guard,
+                child_index=index,
+            )
+            for index, t in enumerate(all_tables[1:])
+        ]
+        self._stack = contextlib.ExitStack()
+        self._spools: list[IO[bytes]] = []
+        self._sink = _Sink()
+        self._zip: zipfile.ZipFile | None = None
+        self._member: IO[bytes] | None = None
+        self._digest = Digest()
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+
+    def start(self) -> bytes:
+        for _ in self._children:
+            spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX)  # noqa: SIM115
+            self._spools.append(self._stack.enter_context(spool))
+        self._zip = zipfile.ZipFile(self._sink, "w")
+        self._member = self._zip.open(_info(f"{self._main.table.name}.csv"), "w", force_zip64=True)
+        self._main_write(self._main.start())
+        return self._sink.take()
+
+    def _main_write(self, data: bytes) -> None:
+        self._digest.update(data)
+        self._member.write(data)  # type: ignore[union-attr]
+
+    def add(self, record: Mapping) -> bytes:
+        for encoder, spool in zip(self._children, self._spools, strict=True):
+            data = encoder.add(record)
+            if data:
+                spool.write(data)
+        # Rows are handed to the compressor in batches: a call per row costs more than it.
+        data = self._main.add(record)
+        self._pending.append(data)
+        self._pending_size += len(data)
+        if self._pending_size < _COPY_CHUNK:
+            return b""
+        self._main_write(b"".join(self._pending))
+        self._pending, self._pending_size = [], 0
+        return self._sink.take()
+
+    def finish(self) -> bytes:
+        try:
+            return b"".join(self._finish())
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Drop the spools; `finish` calls it, call it yourself when giving up early."""
+        self._stack.close()
+
+    def _finish(self) -> Iterator[bytes]:
+        zf, sink = self._zip, self._sink
+        assert zf is not None and self._member is not None, "start() first"
+        self._main_write(b"".join(self._pending))
+        self._pending = []
+        self._member.close()
+        main = self._main.table.name
+        stats = {main: {"bytes": self._digest.size, "sha256": self._digest.sha256}}
+        yield sink.take()
+        for encoder, spool in zip(self._children, self._spools, strict=True):
+            spool.seek(0)
+            chunks = _chain(encoder.start(), iter(lambda s=spool: s.read(_COPY_CHUNK), b""))
+            name = encoder.table.name
+            stats[name] = yield from _member(zf, sink, f"{name}.csv", chunks)
+        package_name, package_extra = self._package
+        package = build_datapackage(
+            self._schema,
+            name=package_name,
+            labels=self._labels,
+            bom=self._bom,
+            stats=stats,
+            extra=package_extra,
+        )
+        text = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
+        zf.writestr(_info("datapackage.json"), text.encode("utf-8"))
+        zf.close()
+        yield sink.take()
+
+
+def csv_zip_encoder(**options: Any) -> CsvZipEncoder:
+    return CsvZipEncoder(**options)
+
+
 def write(
     records: Iterable[Mapping],
     *,
@@ -72,61 +187,22 @@ def write(
     package_extra: Mapping[str, Any] | None = None,
 ) -> Iterator[bytes]:
     """A ZIP of `<table>.csv` for every table plus `datapackage.json`."""
-    if labels not in ("en", "zh"):
-        raise ValueError("labels must be 'en' or 'zh'")
-    return _write(records, schema, labels, bom, formula_guard, package_name, package_extra)
+    encoder = CsvZipEncoder(
+        schema=schema,
+        labels=labels,
+        bom=bom,
+        formula_guard=formula_guard,
+        package_name=package_name,
+        package_extra=package_extra,
+    )
+    return _stream(encoder, records)
 
 
-def _write(
-    records: Iterable[Mapping],
-    schema: RecordSchema,
-    labels: str,
-    bom: bool,
-    formula_guard: bool,
-    package_name: str,
-    package_extra: Mapping[str, Any] | None,
-) -> Iterator[bytes]:
-    all_tables = tables(schema)
-    main, children = all_tables[0], all_tables[1:]
-    encoders = {t.name: RowEncoder(t, formula_guard=formula_guard) for t in children}
-    spools: dict[str, IO[bytes]] = {}
-
-    def fan_out(recs: Iterable[Mapping]) -> Iterator[Mapping]:
-        # Each record passes here once on its way into the main table; its child rows are
-        # encoded into the spools at the same moment.
-        for record in recs:
-            for t in children:
-                for row in child_rows(record, t, schema.key):
-                    spools[t.name].write(encoders[t.name].row(row).encode("utf-8"))
-            yield record
-
-    sink = _Sink()
-    stats: dict[str, dict[str, Any]] = {}
-    with contextlib.ExitStack() as stack:
-        for t in children:
-            spools[t.name] = stack.enter_context(tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX))
-        with zipfile.ZipFile(sink, "w") as zf:
-            rows = encode_rows(
-                fan_out(records), main, labels=labels, bom=bom, formula_guard=formula_guard
-            )
-            stats[main.name] = yield from _member(zf, sink, f"{main.name}.csv", rows)
-            for t in children:
-                head = (("\ufeff" if bom else "") + encoders[t.name].header(labels)).encode()
-                spool = spools[t.name]
-                spool.seek(0)
-                chunks = _chain(head, iter(lambda s=spool: s.read(_COPY_CHUNK), b""))
-                stats[t.name] = yield from _member(zf, sink, f"{t.name}.csv", chunks)
-            package = build_datapackage(
-                schema,
-                name=package_name,
-                labels=labels,
-                bom=bom,
-                stats=stats,
-                extra=package_extra,
-            )
-            text = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
-            zf.writestr(_info("datapackage.json"), text.encode("utf-8"))
-        yield sink.take()
+def _stream(encoder: CsvZipEncoder, records: Iterable[Mapping]) -> Iterator[bytes]:
+    try:
+        yield from stream(encoder, records)
+    finally:
+        encoder.close()  # the spools of an abandoned stream
 
 
 def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:

@@ -182,7 +182,8 @@ def stream(
             service.require_unit(snapshot.session, unit)
         if item is not None:
             catalog.get_item_version(snapshot.session, item)  # 404, or 410 when withdrawn
-        query = service.export_query(snapshot.session, filters)
+        parts, needs_records = service.reading_plan([fmt.name], options)
+        query = service.export_query(snapshot.session, filters, parts, needs_records)
         etag = _etag(snapshot.position.seq, fmt)
         modified = snapshot.position.changed_at
         if not is_resource_modified(request.environ, etag=f'W/"{etag}"', last_modified=modified):

@@ -9,6 +9,9 @@ Layout of one dump, `<instance>/dumps/<dump-id>/`:
     catalog.jsonld        DCAT catalog: one dataset, a distribution per file
     manifest.json         id, seq, counts, and every file's size and SHA-256
 
+The records are read once per status, not once per file: each record goes to the encoder
+of every file (exporters.encoders) and to the flowcharts as it is read.
+
 Every file is read from one snapshot (services.snapshot), so all of them hold exactly the
 changes with seq <= manifest["seq"]; a mirror loads them, then follows the change feed
 from seq + 1. Withdrawn items are left out of the lists (the public list is what is in
@@ -20,33 +23,36 @@ dumps and dumps beyond the retention are removed (services/dump_upkeep.py).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from exporters import registry
+from exporters import json_export, registry
 from exporters.catalog import build_catalog
 from exporters.datapackage import build_datapackage
-from exporters.files import Digest, write_file
+from exporters.files import Digest, FileSink, write_file
 
 from ..models import Dump, Release, utcnow
 from .catalog import ACTIVE, WITHDRAWN, ItemFilters
 from .dump_upkeep import prune, sweep_leftovers, temp_name
 from .errors import NotFound
 from .export_schema import record_schema
-from .exports import DEFAULT_PAGE_SIZE, export_query, iter_records
-from .flowcharts import write_common_charts
+from .exports import DEFAULT_PAGE_SIZE, export_query, iter_records, reading_plan
+from .flowcharts import CommonCharts
+from .fragments import refresh
 from .snapshot import Snapshot, engine_of
 
 log = logging.getLogger(__name__)
@@ -96,6 +102,96 @@ def dumps_dir(instance_dir: str | os.PathLike[str]) -> Path:
     return Path(instance_dir) / DUMPS_FOLDER
 
 
+def write_data_files(
+    snapshot: Snapshot,
+    folder: Path,
+    options: DumpOptions,
+    extra: dict[str, Any] | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Write every data file of `options.files` and flowcharts.zip in one pass per status.
+
+    Each record is read and decoded once and handed to the encoder of every file of its
+    status (JSON text rendered once for items.json and items.ndjson); the active pass
+    also feeds the common flowcharts. Returns the file entries (data files in the order
+    of `options.files`, then flowcharts.zip) and the record count per status.
+    """
+    entries: dict[str, dict[str, Any]] = {}
+    counts: dict[str, int] = {}
+    statuses = dict.fromkeys([ACTIVE, *(spec.status for spec in options.files)])
+    charts_entry: dict[str, Any] = {}
+    for status in statuses:
+        specs = [spec for spec in options.files if spec.status == status]
+        charts = CommonCharts() if status == ACTIVE else None
+        try:
+            written, counts[status] = _write_pass(
+                snapshot, status, specs, folder, options, extra, charts
+            )
+        except BaseException:
+            if charts is not None:
+                charts.close()
+            raise
+        entries.update(written)
+        if charts is not None:
+            charts_entry = _flowcharts_file(charts, folder)
+    return [entries[spec.name] for spec in options.files] + [charts_entry], counts
+
+
+def _write_pass(
+    snapshot: Snapshot,
+    status: str,
+    specs: list[DumpFile],
+    folder: Path,
+    options: DumpOptions,
+    extra: dict[str, Any] | None,
+    charts: CommonCharts | None,
+) -> tuple[dict[str, dict[str, Any]], int]:
+    """One read of the `status` records, fanned out to the files of `specs` (and charts)."""
+    render = _LastRender(json_export.dumps)
+    outputs = []
+    count = 0
+    with contextlib.ExitStack() as stack:
+        for spec in specs:
+            fmt = registry.get(spec.format)
+            kwargs: dict[str, Any] = {"schema": record_schema()}
+            if spec.format in ("json", "ndjson"):
+                kwargs["render"] = render
+            if spec.format == "csv-zip" and extra:
+                kwargs["package_extra"] = extra
+            encoder = fmt.encoder(**kwargs)
+            if hasattr(encoder, "close"):
+                stack.callback(encoder.close)
+            sink = stack.enter_context(FileSink(folder / spec.name))
+            sink.write(encoder.start())
+            outputs.append((spec, fmt, encoder, sink))
+        fan_out = [(encoder.add, sink.write) for _, _, encoder, sink in outputs]
+        add_chart = charts.add if charts is not None else None
+        # JSON needs every record; CSV and XML splice fragments; charts take process keys.
+        parts, records = reading_plan([spec.format for spec in specs], {})
+        if charts is not None:
+            parts, records = (*parts, "process_key"), True
+        query = export_query(snapshot.session, ItemFilters(status=status), parts, records)
+        for record in iter_records(snapshot.session, query, options.api_root, options.page_size):
+            count += 1
+            for add, write in fan_out:
+                data = add(record)
+                if data:
+                    write(data)
+            if add_chart is not None:
+                add_chart(record)
+        entries = {}
+        for spec, fmt, encoder, sink in outputs:
+            sink.write(encoder.finish())
+            written = sink.close()
+            entries[spec.name] = {
+                "name": spec.name,
+                "media_type": fmt.media_type,
+                "size": written.size,
+                "sha256": written.sha256,
+                "title": spec.title,
+            }
+    return entries, count
+
+
 def write_data_file(
     snapshot: Snapshot,
     spec: DumpFile,
@@ -103,30 +199,30 @@ def write_data_file(
     options: DumpOptions,
     extra: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], int]:
-    """Write one data file from the snapshot; returns its file entry and record count."""
-    fmt = registry.get(spec.format)
-    query = export_query(snapshot.session, ItemFilters(status=spec.status))
-    counter = _Counter(iter_records(snapshot.session, query, options.api_root, options.page_size))
-    kwargs: dict[str, Any] = {"schema": record_schema()}
-    if spec.format == "csv-zip" and extra:
-        kwargs["package_extra"] = extra
-    written = write_file(fmt.write(counter, **kwargs), folder / spec.name)
-    entry = {
-        "name": spec.name,
-        "media_type": fmt.media_type,
-        "size": written.size,
-        "sha256": written.sha256,
-        "title": spec.title,
-    }
-    return entry, counter.count
+    """Write one data file alone (benchmarks); returns its file entry and record count."""
+    entries, count = _write_pass(snapshot, spec.status, [spec], folder, options, extra, None)
+    return entries[spec.name], count
 
 
-def write_flowcharts(snapshot: Snapshot, folder: Path, options: DumpOptions) -> dict[str, Any]:
+class _LastRender:
+    """A renderer that remembers its last record: JSON and NDJSON share one rendering."""
+
+    def __init__(self, render: Callable[[Any], bytes]) -> None:
+        self._render = render
+        self._record: object = None
+        self._data = b""
+
+    def __call__(self, record: Any) -> bytes:
+        if record is not self._record:
+            self._data = self._render(record)
+            self._record = record
+        return self._data
+
+
+def _flowcharts_file(charts: CommonCharts, folder: Path) -> dict[str, Any]:
     """Write flowcharts.zip (the common chart of every process the active items share)."""
-    query = export_query(snapshot.session, ItemFilters(status=ACTIVE))
-    records = iter_records(snapshot.session, query, options.api_root, options.page_size)
     path = folder / FLOWCHARTS
-    write_common_charts(records, path)
+    charts.write(path)
     digest = Digest()
     for _chunk in digest.tap(_chunks(path)):
         pass
@@ -145,17 +241,6 @@ def _chunks(path: Path, size: int = 1 << 16) -> Iterator[bytes]:
             yield chunk
 
 
-class _Counter:
-    def __init__(self, records: Iterable[dict]) -> None:
-        self._records = records
-        self.count = 0
-
-    def __iter__(self) -> Iterator[dict]:
-        for record in self._records:
-            self.count += 1
-            yield record
-
-
 def write_dump(
     source: sessionmaker[Session] | Session,
     instance_dir: str | os.PathLike[str],
@@ -170,6 +255,12 @@ def write_dump(
     """
     options = options or DumpOptions()
     engine = engine_of(source)
+    # Versions published since the last dump get their CSV and XML rendered, once.
+    # Fragments only save time: without them the dump renders live, with the same bytes.
+    try:
+        refresh(engine)
+    except SQLAlchemyError:
+        log.warning("export fragments not refreshed; the dump renders live", exc_info=True)
     root = dumps_dir(instance_dir)
     root.mkdir(parents=True, exist_ok=True)
     created = utcnow()
@@ -182,12 +273,7 @@ def write_dump(
                 raise NotFound(f"no release {release_id}")
             dump_id = _new_id(snapshot.session, root, created, snapshot.position.seq)
             meta = _Meta(dump_id, created, snapshot, release_id, options)
-            files, counts = [], {}
-            for spec in options.files:
-                entry, count = write_data_file(snapshot, spec, work, options, meta.package())
-                files.append(entry)
-                counts[spec.status] = count
-            files.append(write_flowcharts(snapshot, work, options))
+            files, counts = write_data_files(snapshot, work, options, meta.package())
         files.append(_json_file(work, DATAPACKAGE, meta.datapackage(files)))
         files.append(_json_file(work, CATALOG, meta.catalog(files)))
         dump = Dump(

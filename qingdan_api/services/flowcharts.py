@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from exporters.encoders import fragment
 from exporters.flowchart import render_svg
 
 from ..domain import vocabularies as vocab
@@ -111,23 +112,41 @@ class _Process:
     count: int = 0
 
 
-def write_common_charts(records: Iterable[dict[str, Any]], path: Path) -> int:
-    """Write the common charts of `records` into a ZIP at `path`; returns the chart count.
+class CommonCharts:
+    """The common charts of records given one by one (`add`), written by `write`.
 
     One SVG per (category, process), named `{category}-{n}.svg` (n = 1 for the process
     most items of the category share), and `index.csv` mapping every item code to its
-    chart. Codes are spooled to a temporary file, so memory holds one entry per process.
+    chart. Codes are spooled to a temporary file, so memory holds one entry per process;
+    `write` (or `close`) removes the spool.
     """
-    processes: dict[tuple[str, str], _Process] = {}
-    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as spool:
-        for record in records:
-            category = record.get("category") or ""
-            key = (category, process_key(record))
-            if key not in processes:
-                processes[key] = _Process(category, steps_of(record))
-            processes[key].count += 1
-            name = " ".join((record.get("name") or "").split())  # no tab or newline inside
-            spool.write(f"{record['code']}\t{name}\t{key[0]}\t{key[1]}\n")
+
+    def __init__(self) -> None:
+        self._processes: dict[tuple[str, str], _Process] = {}
+        self._spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+
+    def add(self, record: dict[str, Any]) -> None:
+        category = record.get("category") or ""
+        key = (category, fragment(record, "process_key") or process_key(record))
+        process = self._processes.get(key)
+        if process is None:
+            process = self._processes[key] = _Process(category, steps_of(record))
+        process.count += 1
+        name = " ".join((record.get("name") or "").split())  # no tab or newline inside
+        self._spool.write(f"{record['code']}\t{name}\t{key[0]}\t{key[1]}\n")
+
+    def close(self) -> None:
+        self._spool.close()
+
+    def write(self, path: Path) -> int:
+        """Write the ZIP at `path`; returns the chart count."""
+        try:
+            return self._write(path)
+        finally:
+            self.close()
+
+    def _write(self, path: Path) -> int:
+        processes, spool = self._processes, self._spool
         ordered = sorted(processes.items(), key=lambda kv: (kv[0][0], -kv[1].count, kv[0]))
         names: dict[tuple[str, str], str] = {}
         numbers: dict[str, int] = {}
@@ -148,7 +167,22 @@ def write_common_charts(records: Iterable[dict[str, Any]], path: Path) -> int:
                     writer.writerow([code, name, category, names[(category, key)]])
                 out.flush()
                 out.detach()
-    return len(processes)
+        return len(processes)
+
+
+def write_common_charts(records: Iterable[dict[str, Any]], path: Path) -> int:
+    """Write the common charts of `records` into a ZIP at `path`; returns the chart count.
+
+    See CommonCharts for the layout.
+    """
+    charts = CommonCharts()
+    try:
+        for record in records:
+            charts.add(record)
+    except BaseException:
+        charts.close()
+        raise
+    return charts.write(path)
 
 
 def _entry(name: str) -> zipfile.ZipInfo:

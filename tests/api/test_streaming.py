@@ -116,6 +116,11 @@ def test_first_bytes_arrive_while_the_server_is_still_producing(server, ext):
     process = server["process"]
     url = f"{server['base']}/api/items.{ext}"
     with httpx.Client(timeout=60, headers=IDENTITY) as client:
+        # What any answer costs before its body (the request, the snapshot, the ETag's
+        # query): a HEAD's time. On a loaded machine it is a good part of a small export's.
+        started = time.perf_counter()
+        assert client.head(url).status_code == 200
+        fixed = time.perf_counter() - started
         started, cpu_before = time.perf_counter(), _cpu(process)
         with client.stream("GET", url) as response:
             assert response.status_code == 200
@@ -129,7 +134,7 @@ def test_first_bytes_arrive_while_the_server_is_still_producing(server, ext):
     assert first and size > 1_000_000, size  # a body far larger than any one chunk
     # Buffered, the first byte would come after the whole body was built: all the time
     # and all of the server's CPU. Streamed, it comes after the first few records.
-    assert first_byte < total / 4, (first_byte, total)
+    assert first_byte < fixed + total / 4, (first_byte, fixed, total)
     assert cpu_at_first < cpu_total / 2, (cpu_at_first, cpu_total)
 
 
@@ -184,11 +189,13 @@ def test_head_runs_no_query_for_the_records(app, world):
         assert client.head(url).status_code == 200
         on_head = list(statements)
         statements.clear()
-        assert client.get(url).status_code == 200
+        got = client.get(url)
+        assert got.status_code == 200 and got.get_data()  # the body is read as it streams
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    assert on_head and not [s for s in on_head if "item_versions.record" in s], on_head
-    assert [s for s in statements if "item_versions.record" in s]  # what HEAD skipped
+    # Not even the versions: a GET may splice stored fragments without reading a record.
+    assert on_head and not [s for s in on_head if "FROM item_versions" in s], on_head
+    assert [s for s in statements if "FROM item_versions" in s]  # what HEAD skipped
 
 
 def _template(rule) -> str:
