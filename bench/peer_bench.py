@@ -8,7 +8,8 @@ bench/requirements-peer.txt) as one deploys it as an API over published data: im
 (`-i`, counts cached) and without facet suggestions (`--setting suggest_facets off`: they
 cost ~70 ms per page, and Qingdan's listings suggest none). Then it runs the same
 scenarios against every server with wrk (2 threads, 8 connections, a warm-up then
-`--duration` seconds each):
+`--duration` seconds each), after writing the instance's dump (as its last release would
+have: otherwise each server writes it on start, beside the first scenario):
 
 - page: one unit's items (the unit with most items), page of 50, JSON;
 - search: 危险化学品, 20 results, JSON;
@@ -136,6 +137,21 @@ def copy_instance(source: Path, target: Path) -> None:
         finally:
             src.close()
             dst.close()
+
+
+def dump_once(instance: Path, database: str | None = None) -> None:
+    """Write the instance's dump before serving, as its last release would have.
+
+    A server that finds the newest release without a dump writes one on start
+    (services/dump_upkeep.py), which would run beside the first scenarios; the dump also
+    stores the export fragments that a published instance has after its releases.
+    """
+    command = [sys.executable, "-m", "qingdan_api", "dump", "--instance", str(instance)]
+    if database:
+        command += ["--database", database]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    print(f"dumped {instance} in {time.perf_counter() - started:.0f}s", flush=True)
 
 
 def prepare_instance(args, work: Path) -> Path:
@@ -396,12 +412,15 @@ def main() -> None:
     created = False
     try:
         port = args.port + 1
+        if instance:
+            dump_once(instance)
         for config in configs if instance else ():
             name = f"qingdan {config[0]}x{config[1]}"
             targets.append(qingdan_server(args.work, name, port, config, instance=instance))
             port += 1
         if args.postgres:
             created = prepare_postgres(args, args.work)
+            dump_once(args.work / "pg-instance", args.postgres)
             # Beside SQLite, the recommended (last) configuration; alone, every one.
             for config in configs if args.postgres_only else configs[-1:]:
                 name = f"qingdan-pg {config[0]}x{config[1]}"
