@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..db import page_cache
 from ..models import Change, ItemVersion, SearchCheckpoint
 from .documents import Document, build_document
 from .protocol import SearchBackend
@@ -35,6 +37,9 @@ BATCH_SIZE = 2000
 INDEXER_SESSION = "qingdan_search_indexer"  # session.info flag: the indexer's own sessions
 # How long catch-up waits for in-flight publications before trying again later.
 PG_LOCK_TIMEOUT = "5s"
+# SQLite page cache of the indexer's connection while it writes (db.page_cache): the
+# index's B-trees stay in it instead of being re-read from the OS for every row.
+INDEXING_CACHE_MIB = 256
 
 
 @dataclass
@@ -53,17 +58,35 @@ class Indexer:
         self.session_factory = session_factory
         self.backend = backend
 
-    def _session(self) -> Session:
-        return self.session_factory(info={INDEXER_SESSION: True})
+    def _session(self, bind: Connection | None = None) -> Session:
+        if bind is None:
+            return self.session_factory(info={INDEXER_SESSION: True})
+        return self.session_factory(bind=bind, info={INDEXER_SESSION: True})
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """One connection for a whole catch-up or rebuild, with a roomy page cache.
+
+        Sessions bound to it begin and commit their own transactions, batch by batch.
+        """
+        engine = self.session_factory.kw["bind"]
+        with engine.connect() as connection, page_cache(connection, INDEXING_CACHE_MIB):
+            yield connection
 
     def catch_up(self, batch_size: int = BATCH_SIZE, progress: Any = None) -> int:
         """Index every settled change after the checkpoint; returns how many were absorbed."""
         high_water = self._high_water()
         if high_water <= self._checkpoint():
             return 0  # nothing to do: write nothing, so idle catch-ups never block writers
+        with self._writing() as connection:
+            return self._absorb(connection, high_water, batch_size, progress)
+
+    def _absorb(
+        self, connection: Connection, high_water: int, batch_size: int, progress: Any
+    ) -> int:
         absorbed = 0
         while True:
-            with self._session() as session, session.begin():
+            with self._session(connection) as session, session.begin():
                 checkpoint = self._claim(session)
                 rows = session.execute(
                     select(Change.seq, Change.item_id)
@@ -85,7 +108,7 @@ class Indexer:
     def reindex(self, progress: Any = None) -> int:
         """Rebuild the whole index from the database; returns the number of documents."""
         high_water = self._high_water()
-        with self._session() as session, session.begin():
+        with self._writing() as connection, self._session(connection) as session, session.begin():
             total = session.scalar(select(func.count()).where(ItemVersion.public_status == ACTIVE))
             if progress is not None:
                 progress.reset(total=total)
