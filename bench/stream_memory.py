@@ -189,6 +189,11 @@ def main() -> None:
     parser.add_argument("--gzip", action="store_true", help="clients accept gzip")
     parser.add_argument("--keep", action="store_true", help="keep the copied instance")
     parser.add_argument(
+        "--in-place",
+        action="store_true",
+        help="serve --source itself, not a copy (a 1M instance is ~20 GB; the server only reads)",
+    )
+    parser.add_argument(
         "--qingdan", type=Path, default=QINGDAN, help="the qingdan command (another checkout)"
     )
     args = parser.parse_args()
@@ -200,7 +205,7 @@ def main() -> None:
 
     load_start = os.getloadavg()
     copied = time.perf_counter()
-    instance = copy_instance(args.source, args.workdir)
+    instance = args.source if args.in_place else copy_instance(args.source, args.workdir)
     copied = time.perf_counter() - copied
     port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
@@ -230,7 +235,7 @@ def main() -> None:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
-        if not args.keep:
+        if not (args.keep or args.in_place):
             shutil.rmtree(instance, ignore_errors=True)
     rss = [mb for _, mb in sampler.samples]
     result = {
