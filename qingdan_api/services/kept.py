@@ -7,7 +7,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 from cachetools import LRUCache
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from ..models import Change, ItemVersion
@@ -37,18 +37,20 @@ class Kept(Generic[T]):
         return found
 
 
-def publication_marker(session: Session) -> tuple[Any, ...]:
-    """(database URL, newest change seq, newest version id): moves with every publication.
+def publication_marker(session: Session, *also: ScalarSelect[Any]) -> tuple[Any, ...]:
+    """(database URL, newest change seq, newest version id, *also): moves with publication.
 
     Publication, withdrawal and every release write a change row, and versions only grow,
     so a public answer keyed by this marker stays valid until it moves. Both maxima are
     read from primary keys in microseconds; the URL keeps two databases in one process
-    (tests, a host app with two instances) apart.
+    (tests, a host app with two instances) apart. `also`: further scalar subqueries an
+    answer depends on, read in the same statement.
     """
     row = session.execute(
         select(
             select(func.max(Change.seq)).scalar_subquery(),
             select(func.max(ItemVersion.id)).scalar_subquery(),
+            *also,
         )
     ).one()
     return (session.get_bind().url.render_as_string(hide_password=True), *row)
