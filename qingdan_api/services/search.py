@@ -100,12 +100,13 @@ def search(
     hits = results.hits[:limit]
     stored = _hydrate(session, [h.code for h in hits])
     terms = frozenset(terms_of(node))
+    database = session.get_bind().url.render_as_string(hide_password=True)
     page = []
     for hit in hits:
         if hit.code not in stored:  # an index that lags may still hold a withdrawn item
             continue
         summary, source_id, full, version_id = stored[hit.code]
-        highlights = _highlights(version_id, full, terms)
+        highlights = _highlights((database, version_id), full, terms)
         page.append(SearchHit(hit.code, summary, source_id, full, hit.score, highlights))
     next_cursor = Cursor(SORT, "after", (hits[-1].score, hits[-1].code)) if more else None
     facets = _labelled(session, results.facets)
@@ -119,6 +120,7 @@ _RESULTS = weakref.WeakKeyDictionary()
 _RESULTS_LOCK = threading.Lock()
 # Highlights of a published version for a set of terms: a version never changes, so they
 # are cut once; a popular query's hits cost a dict lookup instead of folding every text.
+# Keyed by database and version id: version ids of two databases in one process collide.
 _HIGHLIGHTS: Kept[dict[str, str]] = Kept(maxsize=4096)
 
 
@@ -142,9 +144,11 @@ def _backend_search(session: Session, backend: SearchBackend, query: SearchQuery
     return kept.get(key, lambda: backend.search(session, query))
 
 
-def _highlights(version_id: int, public_json: bytes, terms: frozenset[str]) -> dict[str, str]:
+def _highlights(
+    version: tuple[str, int], public_json: bytes, terms: frozenset[str]
+) -> dict[str, str]:
     """The hit's highlighted name and passage (search/snippets.py), cut once per version."""
-    return _HIGHLIGHTS.get((version_id, terms), lambda: snippets(decode(public_json), set(terms)))
+    return _HIGHLIGHTS.get((*version, terms), lambda: snippets(decode(public_json), set(terms)))
 
 
 def _hydrate(session: Session, codes: list[str]) -> dict[str, tuple[bytes, int | None, bytes, int]]:
