@@ -99,7 +99,8 @@ def profile(client, url: str, seconds: float, cpu: bool) -> None:
         while time.perf_counter() - started < seconds:
             client.get(url)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+        stats = pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "tottime"))
+        stats.print_stats(int(os.environ.get("TOP", "40")))
         if os.environ.get("CALLERS"):
             pstats.Stats(profiler).print_callers(os.environ["CALLERS"])
         return
