@@ -10,12 +10,14 @@ dumps, public GETs) use plain sessions, which never block anyone in WAL mode.
 from __future__ import annotations
 
 import json
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
-from sqlalchemy import Connection, Engine, create_engine, event
+from psycopg import ServerCursor, pq
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,7 +47,46 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, echo=echo, json_serializer=_dumps, pool_pre_ping=True)
+    # No pool_pre_ping: it cost a round trip (and on psycopg two autocommit switches) on
+    # every checkout, i.e. every request. `_drop_if_closed` looks at the socket instead.
+    engine = create_engine(url, echo=echo, json_serializer=_dumps)
+    if engine.dialect.driver == "psycopg":
+        event.listen(engine, "checkout", _drop_if_closed)
+        event.listen(engine, "before_cursor_execute", _begin_for_server_cursor)
+    return engine
+
+
+def _begin_for_server_cursor(_conn, cursor, *_rest) -> None:
+    # A server-side cursor (stream_results, yield_per) lives in a transaction; a session of
+    # `reader_engine` runs in autocommit and has none: it opens one here, and psycopg's
+    # rollback (the session's close, the pool's reset) ends it as it would any other.
+    if isinstance(cursor, ServerCursor):
+        connection = cursor.connection
+        if connection.autocommit and connection.info.transaction_status == _IDLE:
+            connection.execute("BEGIN")
+
+
+_IDLE = pq.TransactionStatus.IDLE
+
+
+def _drop_if_closed(dbapi_connection, _record, _proxy) -> None:
+    """Refuse a pooled psycopg connection that the server has closed, without a round trip.
+
+    An idle connection has nothing to read. When the server ends it (pg_terminate_backend,
+    a restart, idle_session_timeout) it sends a FATAL error and closes the socket, which
+    then polls readable: such a connection is handed back as a DisconnectionError, and
+    SQLAlchemy's pool replaces it with a fresh one before the request uses it ("checkout"
+    event, docs: "Disconnect Handling - Pessimistic", custom ping). Anything else an idle
+    connection could receive (NOTIFY, which Qingdan never LISTENs for; a notice) only costs
+    a reconnect. A peer that vanished without closing (a cut network) is not seen here: its
+    first statement fails and SQLAlchemy invalidates the pool, as in "optimistic" handling.
+    """
+    if dbapi_connection.closed:
+        raise exc.DisconnectionError("the connection is closed")
+    poller = select.poll()
+    poller.register(dbapi_connection.pgconn.socket, select.POLLIN)
+    if poller.poll(0):  # data, end of file or an error: POLLHUP and POLLERR always count
+        raise exc.DisconnectionError("the server ended this pooled connection")
 
 
 WRITE_OPTION = "qingdan_write"
@@ -85,6 +126,25 @@ def _sqlite_begin(conn) -> None:
 def writer_engine(engine: Engine) -> Engine:
     """The same engine and pool, marked for transactions that will write."""
     return engine.execution_options(**{WRITE_OPTION: True})
+
+
+def reader_engine(engine: Engine) -> Engine:
+    """The same engine and pool for sessions that only read (public GETs).
+
+    On PostgreSQL their connections run in autocommit: psycopg then sends no BEGIN before
+    the first statement and no ROLLBACK when the session closes (two of a one-item
+    request's four round trips), and it keeps the statements it prepared on the
+    connection (psycopg prepares a query the fifth time it runs; every ROLLBACK made it
+    forget them all). Reads see the same data: at READ COMMITTED, PostgreSQL's default and
+    ours, each statement of a transaction takes its own snapshot anyway. SQLAlchemy
+    restores the isolation level when the connection returns to the pool. A read that
+    needs one snapshot for several statements opens a Snapshot (services/snapshot.py),
+    which sets REPEATABLE READ on its own connection. SQLite: the engine unchanged (its
+    BEGIN is a function call, not a round trip).
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -43,7 +43,7 @@ from .api.smorest import (
     register_error_responses,
 )
 from .config import database_url, from_environ
-from .db import make_engine, make_session_factory, writer_engine
+from .db import make_engine, make_session_factory, reader_engine, writer_engine
 from .search.hooks import install_after_commit, start_catch_up
 from .search.indexer import Indexer
 from .search.registry import make_backend
@@ -119,7 +119,7 @@ class QingdanAPI:
 
         engine = make_engine(database_url(app.config), echo=app.config["QINGDAN_SQL_ECHO"])
         session_factory = make_session_factory(writer_engine(engine))
-        read_session_factory = make_session_factory(engine)
+        read_session_factory = make_session_factory(reader_engine(engine))
         # The indexer writes: on SQLite its transactions take the write lock up front too.
         indexer = Indexer(session_factory, make_backend(app.config))
         for factory in (session_factory, read_session_factory):
