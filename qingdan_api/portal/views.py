@@ -119,7 +119,9 @@ def search_page():
     try:
         if q:
             backend = current_app.extensions["qingdan"].search.backend
-            result = search.search(session, backend, q, filters, limit=PAGE, cursor=cursor)
+            result = search.search(
+                session, backend, q, filters, limit=PAGE, cursor=cursor, records=True
+            )
             hits = [
                 {
                     "record": h.record,

@@ -26,6 +26,11 @@ class Kept(Generic[T]):
         self._cache: LRUCache[Hashable, T] = LRUCache(maxsize=maxsize)
         self._lock = threading.Lock()
 
+    def find(self, key: Hashable) -> T | None:
+        """The answer kept under `key`, or None (nothing is computed)."""
+        with self._lock:
+            return self._cache.get(key)
+
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The answer kept under `key`, computed (outside the lock) and kept when missing."""
         with self._lock:

@@ -15,7 +15,7 @@ from qingdan_api.models import Unit
 from qingdan_api.services.loading import BulkLoader, Publication
 from tests import factories as f
 
-from .conftest import UNIT_A
+from .conftest import UNIT_A, UNIT_B
 
 pytestmark = pytest.mark.usefixtures("dataset")
 
@@ -93,6 +93,24 @@ def test_one_item_is_one_statement(app, client):
 
 
 
+def test_a_search_asked_again_is_one_statement(app, client):
+    url = "/api/@search?q=许可事项&limit=20"
+    assert client.get(url).get_json()["items"]
+    with statements(app) as sent:
+        body = client.get(url).get_json()
+    assert len(sent) == 1, sent
+    assert body["items"] and all(hit["highlights"] for hit in body["items"])
+    assert {facet["label"] for facet in body["facets"]["unit"]} == {UNIT_A["name"], UNIT_B["name"]}
+
+
+def test_a_kept_search_answer_gives_way_to_a_publication(app, client):
+    url = "/api/@search?q=评估核准"
+    assert client.get(url).get_json()["items"] == []
+    client.get(url)  # kept, under the index state last seen
+    code = _publish(app, 92, "建设项目评估核准")
+    body = client.get(url).get_json()
+    assert [hit["code"] for hit in body["items"]] == [code]
+    assert body["items"][0]["highlights"]["name"] == "建设项目<mark>评估</mark><mark>核准</mark>"
 
 
 def test_a_streamed_read_hands_back_a_clean_connection(app, client, backend):
