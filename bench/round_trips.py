@@ -24,7 +24,7 @@ from sqlalchemy import event
 from bench.read_path import scenarios
 from qingdan_api import create_app
 
-WARM = 6  # psycopg prepares a statement the 5th time it runs on a connection
+WARM = 10  # psycopg prepares a statement the 5th time it runs on a connection (2 trips)
 
 
 class Tracer:

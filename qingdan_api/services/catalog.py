@@ -15,7 +15,7 @@ from ..listings.paging import Order, Page, keyset_page
 from ..listings.sql import as_of, filtered
 from ..models import Item, ItemVersion
 from .errors import Gone, InvalidArgument, NotFound
-from .kept import Kept, publication_marker
+from .kept import Kept, last_marker, marker_columns, marker_of, publication_marker
 from .published import render_version
 
 __all__ = ["ACTIVE", "STATUSES", "WITHDRAWN", "ItemFilters", "filtered", "list_items"]
@@ -54,15 +54,18 @@ def count(session: Session, query: Select, filters: ItemFilters | None = None) -
     (compiling it to SQL text for the key cost more than a page of 50 from stored bytes),
     else by its SQL.
     """
-    if filters is not None:
-        what = repr(filters)
-    else:
-        dialect = session.get_bind().dialect
-        what = str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    what = _what(session, query, filters)
     return _COUNTS.get(
         (publication_marker(session), what),
         lambda: session.scalar(select(func.count()).select_from(query.subquery())) or 0,
     )
+
+
+def _what(session: Session, query: Select, filters: ItemFilters | None) -> str:
+    if filters is not None:
+        return repr(filters)
+    dialect = session.get_bind().dialect
+    return str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def list_items(
@@ -80,18 +83,32 @@ def list_items(
     Rows are ItemVersion objects, or with `only` rows of just those columns (plus the
     order's columns, which the cursors need): listings that splice stored bytes read no
     record.
+
+    With `only`, when the count is kept under the publication marker last seen, the page
+    reads the marker with its rows: one statement in all while nothing is published (the
+    count is read again, with the marker, only when the marker has moved).
     """
     order = order_of(sort)
     base = filtered(filters)
-    total = count(session, base, filters) if with_total else -1
+    guess = last_marker(session) if with_total and only else None
+    total = None if guess is None else _COUNTS.find((guess, _what(session, base, filters)))
+    checked = total is not None  # the marker comes with the rows, to check the guess
+    if total is None:
+        total = count(session, base, filters) if with_total else -1
     fetch = None
     if only:
         selected = tuple(dict.fromkeys((*order.columns, *only)))
+        marker = marker_columns() if checked else ()
 
         def fetch(query: Select):
-            return session.execute(query.with_only_columns(*selected))
+            return session.execute(query.with_only_columns(*selected, *marker))
 
-    return keyset_page(session, base, order, limit=limit, cursor=cursor, total=total, fetch=fetch)
+    page = keyset_page(session, base, order, limit=limit, cursor=cursor, total=total, fetch=fetch)
+    if checked:
+        seen = marker_of(session, page.rows[0]) if page.rows else publication_marker(session)
+        if seen != guess:  # published meanwhile: the rows are new, the kept count is not
+            page.total = count(session, base, filters)
+    return page
 
 
 def _public_version_query(code: str, at: datetime | None, *columns) -> Select:

@@ -42,6 +42,12 @@ class Kept(Generic[T]):
         return found
 
 
+# The marker last read per database (URL -> marker): answers that look their kept part
+# up before they have read the marker, and then read it with their rows, start from it.
+_LAST_MARKER: dict[str, tuple[Any, ...]] = {}
+MARKER_COLUMNS = ("qingdan_marker_seq", "qingdan_marker_version")
+
+
 def publication_marker(session: Session, *also: ScalarSelect[Any]) -> tuple[Any, ...]:
     """(database URL, newest change seq, newest version id, *also): moves with publication.
 
@@ -51,11 +57,33 @@ def publication_marker(session: Session, *also: ScalarSelect[Any]) -> tuple[Any,
     (tests, a host app with two instances) apart. `also`: further scalar subqueries an
     answer depends on, read in the same statement.
     """
-    row = session.execute(
-        select(
-            select(func.max(Change.seq)).scalar_subquery(),
-            select(func.max(ItemVersion.id)).scalar_subquery(),
-            *also,
-        )
-    ).one()
-    return (session.get_bind().url.render_as_string(hide_password=True), *row)
+    row = session.execute(select(*marker_columns(), *also)).one()
+    marker = (_database(session), *row)
+    if not also:
+        _LAST_MARKER[marker[0]] = marker
+    return marker
+
+
+def marker_columns() -> tuple[Any, ...]:
+    """The marker's two maxima as labelled scalar subqueries, to add to a row query."""
+    return (
+        select(func.max(Change.seq)).scalar_subquery().label(MARKER_COLUMNS[0]),
+        select(func.max(ItemVersion.id)).scalar_subquery().label(MARKER_COLUMNS[1]),
+    )
+
+
+def last_marker(session: Session) -> tuple[Any, ...] | None:
+    """The `publication_marker` this process last read from the session's database, if any
+    (a guess: the caller must read the marker again to know it still holds)."""
+    return _LAST_MARKER.get(_database(session))
+
+
+def marker_of(session: Session, row: Any) -> tuple[Any, ...]:
+    """The `publication_marker` read in a row that selected `marker_columns()`."""
+    marker = (_database(session), *(getattr(row, name) for name in MARKER_COLUMNS))
+    _LAST_MARKER[marker[0]] = marker
+    return marker
+
+
+def _database(session: Session) -> str:
+    return session.get_bind().url.render_as_string(hide_password=True)
