@@ -53,13 +53,37 @@ def _forget_search_answers() -> None:
         kept.clear()
 
 
-def measure(client, url: str, seconds: float) -> dict:
+def backend_cpu(app):
+    """On PostgreSQL on this machine: a function giving the CPU seconds used so far by the
+    server processes of the app's pooled connections (/proc), else None. One thread asks,
+    so the pool holds one connection; its backend does the server's part of each request."""
+    engine = app.extensions["qingdan"].engine
+    if engine.dialect.name != "postgresql":
+        return None
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    stat = Path(f"/proc/{pid}/stat")
+    if not stat.exists():  # a server on another host
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def used() -> float:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+
+    return used
+
+
+def measure(client, url: str, seconds: float, server=None) -> dict:
     cold = url.endswith("#cold")  # every request asks the search backend again
     url = url.removesuffix("#cold")
     for _ in range(5):  # warm: caches, statement cache, page cache
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code, response.data[:300])
     samples: list[float] = []
+    server_started = server() if server else None
     started, cpu_started = time.perf_counter(), time.process_time()
     while time.perf_counter() - started < seconds:
         if cold:
@@ -70,6 +94,15 @@ def measure(client, url: str, seconds: float) -> dict:
     elapsed = time.perf_counter() - started
     cpu_ms = (time.process_time() - cpu_started) * 1000 / len(samples)
     ordered = sorted(samples)
+    extra = {}
+    if server is not None:
+        # The database server's CPU per request: with it, what two cores could serve if
+        # both were busy with this (app and database share the machine's cores).
+        server_ms = (server() - server_started) * 1000 / len(samples)
+        extra = {
+            "server_cpu_ms": round(server_ms, 3),
+            "two_cores_req_per_s": round(2000 / (cpu_ms + server_ms), 1),
+        }
     return {
         "req_per_s": round(len(samples) / elapsed, 1),
         # CPU time of this process per request: what the server spends, whatever the load.
@@ -82,6 +115,7 @@ def measure(client, url: str, seconds: float) -> dict:
         "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 2),
         "n": len(samples),
         "load_avg": [round(x, 2) for x in os.getloadavg()],
+        **extra,
     }
 
 
@@ -136,7 +170,8 @@ def main() -> None:
         profile(client, chosen[args.profile].removesuffix("#cold"), args.seconds, args.cpu)
         return
     names = args.only.split(",") if args.only else list(chosen)
-    timings = {name: measure(client, chosen[name], args.seconds) for name in names}
+    server = backend_cpu(app)
+    timings = {name: measure(client, chosen[name], args.seconds, server) for name in names}
     result = {
         "benchmark": "read_path",
         "label": args.label,
@@ -155,7 +190,13 @@ def main() -> None:
             f"{name:16} {timing['req_per_s']:7.1f} req/s  min {timing['min_ms']:6.2f} ms  "
             f"p50 {timing['p50_ms']:6.2f} ms  "
             f"cpu {timing['cpu_ms']:6.2f} ms/req ({timing['cpu_req_per_s']:6.1f}/s)  "
-            f"load {timing['load_avg'][0]}"
+            + (
+                f"+ server {timing['server_cpu_ms']:5.2f} ms "
+                f"(2 cores: {timing['two_cores_req_per_s']:6.1f}/s)  "
+                if "server_cpu_ms" in timing
+                else ""
+            )
+            + f"load {timing['load_avg'][0]}"
         )
 
 
