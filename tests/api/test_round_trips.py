@@ -136,3 +136,21 @@ def test_a_streamed_read_hands_back_a_clean_connection(app, client, backend):
             assert driver.info.transaction_status.name == "INTRANS"
         else:
             assert session.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_a_page_of_units_is_one_statement_and_its_counts_follow_publication(app, client):
+    url = "/api/units?limit=2"
+    client.get(url)
+    with statements(app) as sent:
+        body = client.get(url).get_json()
+    assert len(sent) == 1, sent
+    assert body["items_total"] == 4
+    before = {u["credit_code"]: u["items_total"] for u in body["items"]}
+    _publish(app, 93, "单位计数测试许可")
+    after = {u["credit_code"]: u["items_total"] for u in client.get(url).get_json()["items"]}
+    assert after[UNIT_A["credit_code"]] == before[UNIT_A["credit_code"]] + 1
+
+
+def test_an_empty_page_of_units_still_counts(client):
+    body = client.get("/api/units?region=3301").get_json()
+    assert body["items"] == [] and body["items_total"] == 0
