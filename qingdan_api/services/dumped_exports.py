@@ -46,29 +46,29 @@ def whole_list_file(
 
     `seq` is the change-feed position of the request's snapshot; `api_root` the absolute
     API root (no trailing slash) the export would write its links under. None when no
-    dump was taken at `seq`, its links were written under another root, the format has
-    no such file, or the file is missing or not the size the dump recorded. One query
-    (the dumps table holds the retained dumps only) and one stat; the manifest is read
-    once per dump.
+    dump was taken at `seq` with its links under `api_root`, the format has no such
+    file, or the file is missing or not the size the dump recorded. One query (the dumps
+    table holds the retained dumps only) and one stat; each manifest is read once.
     """
     name = WHOLE_LIST_FILES.get(format_name)
     if name is None:
         return None
-    dump = session.scalars(
+    # Newest first; more than one when a dump was also written under another root.
+    dumps = session.scalars(
         select(Dump).where(Dump.seq == seq).order_by(Dump.created_at.desc(), Dump.id.desc())
-    ).first()
-    if dump is None:
-        return None
-    folder = dumps_dir(instance_dir) / dump.id
-    entry = next((file for file in dump.files if file.get("name") == name), None)
-    path = folder / name
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return None
-    if entry is None or size != entry.get("size") or _api_root(folder, dump.id) != api_root:
-        return None
-    return path
+    )
+    for dump in dumps:
+        folder = dumps_dir(instance_dir) / dump.id
+        if _api_root(folder, dump.id) != api_root:
+            continue
+        entry = next((file for file in dump.files if file.get("name") == name), None)
+        path = folder / name
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return None
+        return path if entry is not None and size == entry.get("size") else None
+    return None
 
 
 def _api_root(folder: Path, dump_id: str) -> str | None:

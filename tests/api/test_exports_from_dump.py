@@ -112,10 +112,19 @@ def test_filters_and_options_are_streamed(dumped):
 
 
 def test_another_host_gets_its_own_links(dumped):
-    response = dumped.test_client().get("/api/items.ndjson", base_url="http://mirror.example")
+    client = dumped.test_client()
+    mirror = "http://mirror.example"
+    response = client.get("/api/items.ndjson", base_url=mirror)
     assert "Content-Length" not in response.headers
     body = response.get_data(as_text=True)
-    assert "http://mirror.example/api/items/" in body and f"{API}/items/" not in body
+    assert f"{mirror}/api/items/" in body and f"{API}/items/" not in body
+    # A second dump at the same position, under the mirror's root: each host gets its own.
+    factory = dumped.extensions["qingdan"].session_factory
+    write_dump(factory, dumped.instance_path, options=DumpOptions(api_root=f"{mirror}/api"))
+    again = client.get("/api/items.ndjson", base_url=mirror)
+    assert again.headers.get("Content-Length") and again.get_data(as_text=True) == body
+    local = client.get("/api/items.ndjson")
+    assert local.get_data() == (dumped.dump_folder / "items.ndjson").read_bytes()
 
 
 def test_a_publication_after_the_dump_is_streamed(dumped):
