@@ -133,7 +133,7 @@ def _reset_peak() -> None:
 def _child(url: str, name: str, folder: str, page_size: int, queue) -> None:
     """Runs in a fresh process: write one dump file (or the whole dump) and report."""
     from qingdan_api.db import make_engine, make_session_factory
-    from qingdan_api.services import dumps
+    from qingdan_api.services import dump_files, dumps
     from qingdan_api.services.snapshot import Snapshot
 
     engine = make_engine(url)
@@ -141,15 +141,18 @@ def _child(url: str, name: str, folder: str, page_size: int, queue) -> None:
         pass
     baseline = _status_mb("VmRSS")
     _reset_peak()
-    options = dumps.DumpOptions(api_root="https://qingdan.example.gov.cn/api", page_size=page_size)
+    # One process: its peak RSS is the whole dump's (a second process would hide half).
+    options = dumps.DumpOptions(
+        api_root="https://qingdan.example.gov.cn/api", page_size=page_size, processes=1
+    )
     started = time.perf_counter()
     if name == "whole-dump":
         dump = dumps.write_dump(make_session_factory(engine), folder, options=options)
         size, count = sum(f["size"] for f in dump.files), dump.item_count
     else:
-        spec = next(s for s in dumps.DATA_FILES if s.name == name)
+        spec = next(s for s in dump_files.DATA_FILES if s.name == name)
         with Snapshot(engine) as snapshot:
-            entry, count = dumps.write_data_file(snapshot, spec, Path(folder), options)
+            entry, count = dump_files.write_data_file(snapshot, spec, Path(folder), options)
         size = entry["size"]
     elapsed = time.perf_counter() - started
     queue.put({"seconds": elapsed, "bytes": size, "count": count, "baseline": baseline,
@@ -171,7 +174,7 @@ def measure(url: str, name: str, page_size: int) -> dict:
 
 
 def main() -> None:
-    from qingdan_api.services.dumps import DATA_FILES
+    from qingdan_api.services.dump_files import DATA_FILES
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, nargs="+", default=[10_000, 100_000])

@@ -139,18 +139,21 @@ def copy_instance(source: Path, target: Path) -> None:
             dst.close()
 
 
-def dump_once(instance: Path, database: str | None = None) -> None:
+def dump_once(instance: Path, public_url: str, database: str | None = None) -> None:
     """Write the instance's dump before serving, as its last release would have.
 
     A server that finds the newest release without a dump writes one on start
     (services/dump_upkeep.py), which would run beside the first scenarios; the dump also
-    stores the export fragments that a published instance has after its releases.
+    stores the export fragments that a published instance has after its releases. Its
+    links are under `public_url`, the address the server is reached at (in production,
+    QINGDAN_PUBLIC_URL), so that the whole-list CSV is the dump's file, as it would be.
     """
     command = [sys.executable, "-m", "qingdan_api", "dump", "--instance", str(instance)]
     if database:
         command += ["--database", database]
     started = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    environment = {**os.environ, "QINGDAN_PUBLIC_URL": public_url}
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=environment)
     print(f"dumped {instance} in {time.perf_counter() - started:.0f}s", flush=True)
 
 
@@ -412,19 +415,18 @@ def main() -> None:
     created = False
     try:
         port = args.port + 1
-        if instance:
-            dump_once(instance)
         for config in configs if instance else ():
             name = f"qingdan {config[0]}x{config[1]}"
+            dump_once(instance, f"http://127.0.0.1:{port}")
             targets.append(qingdan_server(args.work, name, port, config, instance=instance))
             port += 1
         if args.postgres:
             created = prepare_postgres(args, args.work)
-            dump_once(args.work / "pg-instance", args.postgres)
             # Beside SQLite, the recommended (last) configuration; alone, every one.
             for config in configs if args.postgres_only else configs[-1:]:
                 name = f"qingdan-pg {config[0]}x{config[1]}"
                 pg_instance = args.work / "pg-instance"
+                dump_once(pg_instance, f"http://127.0.0.1:{port}", args.postgres)
                 targets.append(
                     qingdan_server(
                         args.work, name, port, config, instance=pg_instance, database=args.postgres

@@ -6,7 +6,9 @@ never point it at shared data). Steps, each a fresh process, in the order given:
 - `serve`: `qingdan serve` on `--port`; `curl -o /dev/null` fetches `/api/items.csv` and
   `/api/items.ndjson` (identity encoding) one after the other; the server is stopped;
 - `dump`: `qingdan dump` (every file of a dump, with checksums; with fragments, the
-  rendering of what is missing comes first), its previous dumps removed.
+  rendering of what is missing comes first), its previous dumps removed; with
+  `--keep-dump` its files stay, links under the served address, so that a `serve` step
+  after it sends the whole-list exports from them (`from_dump_file` in its rows).
 
 Every row gives the load average (os.getloadavg) before and after, and is appended to
 bench/results/serve_bench.jsonl. The code measured is whatever `qingdan_api` imports as:
@@ -75,6 +77,8 @@ def _serve(instance: Path, port: int, formats: list[str]) -> list[dict]:
         rows = []
         active = _active(instance)
         for ext in formats:
+            # A whole-list export with no change since a dump under this root is its file.
+            head = httpx.head(f"{base}/api/items.{ext}", headers={"Accept-Encoding": "identity"})
             load_before = _load()
             out = subprocess.run(
                 [
@@ -98,6 +102,7 @@ def _serve(instance: Path, port: int, formats: list[str]) -> list[dict]:
                 {
                     "at": _now(),
                     "scenario": f"serve-{ext}",
+                    "from_dump_file": "content-length" in head.headers,
                     "records": active,
                     "seconds": round(total, 2),
                     "first_byte_s": round(first, 3),
@@ -114,21 +119,22 @@ def _serve(instance: Path, port: int, formats: list[str]) -> list[dict]:
         server.wait(timeout=60)
 
 
-def _dump(instance: Path) -> dict:
+def _dump(instance: Path, public_url: str, keep: bool) -> dict:
     shutil.rmtree(instance / "dumps", ignore_errors=True)
     load_before = _load()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(
         [str(QINGDAN), "dump", "--instance", str(instance)],
-        env={**os.environ, **QUIET},
+        env={**os.environ, **QUIET, "QINGDAN_PUBLIC_URL": public_url},
         stdout=subprocess.DEVNULL,
         check=True,
     )
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     size = sum(p.stat().st_size for p in (instance / "dumps").rglob("*") if p.is_file())
-    shutil.rmtree(instance / "dumps", ignore_errors=True)
+    if not keep:
+        shutil.rmtree(instance / "dumps", ignore_errors=True)
     return {
         "at": _now(),
         "scenario": "dump",
@@ -149,6 +155,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5611)
     parser.add_argument("--steps", nargs="+", choices=("serve", "dump"), default=["serve", "dump"])
     parser.add_argument("--formats", nargs="+", default=["csv", "ndjson"])
+    parser.add_argument(
+        "--keep-dump",
+        action="store_true",
+        help="keep the dump step's files (links under --port): a later serve step then sends "
+        "the whole-list exports from them, as a server does after a release",
+    )
     parser.add_argument("--label", default="", help="free text saved with each row")
     parser.add_argument("--data", default="", help="the data set's name, saved with each row")
     parser.add_argument(
@@ -165,7 +177,7 @@ def main() -> None:
         rows = (
             _serve(args.instance, args.port, args.formats)
             if step == "serve"
-            else [_dump(args.instance)]
+            else [_dump(args.instance, f"http://127.0.0.1:{args.port}", args.keep_dump)]
         )
         for row in rows:
             row = {

@@ -104,6 +104,8 @@ class CsvZipEncoder:
         self._digest = Digest()
         self._pending: list[bytes] = []
         self._pending_size = 0
+        self._child_pending: list[list[bytes]] = [[] for _ in self._children]
+        self._child_sizes = [0 for _ in self._children]
 
     def start(self) -> bytes:
         for _ in self._children:
@@ -119,10 +121,17 @@ class CsvZipEncoder:
         self._member.write(data)  # type: ignore[union-attr]
 
     def add(self, record: Mapping) -> bytes:
-        for encoder, spool in zip(self._children, self._spools, strict=True):
+        # Child rows are batched too: a spool write per row and table cost a tenth of a dump.
+        for index, encoder in enumerate(self._children):
             data = encoder.add(record)
             if data:
-                spool.write(data)
+                batch = self._child_pending[index]
+                batch.append(data)
+                self._child_sizes[index] += len(data)
+                if self._child_sizes[index] >= _COPY_CHUNK:
+                    self._spools[index].write(b"".join(batch))
+                    batch.clear()
+                    self._child_sizes[index] = 0
         # Rows are handed to the compressor in batches: a call per row costs more than it.
         data = self._main.add(record)
         self._pending.append(data)
@@ -152,7 +161,10 @@ class CsvZipEncoder:
         main = self._main.table.name
         stats = {main: {"bytes": self._digest.size, "sha256": self._digest.sha256}}
         yield sink.take()
-        for encoder, spool in zip(self._children, self._spools, strict=True):
+        for encoder, spool, batch in zip(
+            self._children, self._spools, self._child_pending, strict=True
+        ):
+            spool.write(b"".join(batch))
             spool.seek(0)
             chunks = _chain(encoder.start(), iter(lambda s=spool: s.read(_COPY_CHUNK), b""))
             name = encoder.table.name

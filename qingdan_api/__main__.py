@@ -2,4 +2,6 @@
 
 from .cli import main
 
-main()
+# Guarded: a dump's second process (spawn) imports the parent's main module again.
+if __name__ == "__main__":
+    main()

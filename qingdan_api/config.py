@@ -35,6 +35,11 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     "QINGDAN_DUMP_ON_RELEASE": (True, _flag),
     # Dumps kept in the instance folder: older ones are deleted after each new dump (0 = all).
     "QINGDAN_DUMPS_KEPT": (10, int),
+    # 2: a dump of 20,000 active items or more writes its CSV files in a second process.
+    "QINGDAN_DUMP_PROCESSES": (2, int),
+    # Answer a whole-list export from the current dump's file when it is the same bytes
+    # (api/exports.py, services/dumped_exports.py); off = always stream from the database.
+    "QINGDAN_EXPORTS_FROM_DUMPS": (True, _flag),
     "QINGDAN_CACHE_MAX_AGE": (60, int),
     "QINGDAN_CORS_ORIGINS": ("*", str),
     # Comments on items on public notice: at most LIMIT per client address per WINDOW seconds.

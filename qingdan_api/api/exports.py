@@ -14,6 +14,7 @@ query for the feed position (plus the unit or item check of the path).
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +24,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, fields, validate
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import is_resource_modified
+from werkzeug.wsgi import wrap_file
 
 from exporters import registry
 from exporters.tables import tables
@@ -31,13 +33,15 @@ from qingdan_api.services.export_schema import record_schema
 from .. import __version__
 from ..services import catalog
 from ..services import exports as service
+from ..services.dumped_exports import whole_list_file
 from ..services.errors import InvalidArgument
 from ..services.snapshot import Snapshot
 from .arguments import PageArguments, QueryArguments
+from .http import accepts_gzip
 from .items import filters_from
 from .links import absolute
 from .schemas import ItemFilterQuery, ItemQuery
-from .streaming import STREAMED, coalesce
+from .streaming import CHUNK_BYTES, STREAMED, coalesce
 
 blp = Blueprint(
     "qingdan_exports",
@@ -196,6 +200,13 @@ def stream(
             response.vary.add("Accept-Encoding")
             return response
         api_root = absolute("qingdan_meta.root").rstrip("/")
+        if unit is None and item is None:
+            path = _dumped(snapshot, filters, fmt, options, api_root)
+            if path is not None:
+                snapshot.close()
+                response = _file_response(path, fmt)
+                _describe(response, etag, modified, _filename(stem, fmt, options))
+                return response
         page_size = current_app.config["QINGDAN_EXPORT_PAGE_SIZE"]
         if request.method == "HEAD":
             # The headers are known: no record is read and the snapshot ends now, not
@@ -213,14 +224,54 @@ def stream(
         raise
     response = Response(_closing(coalesce(chunks), snapshot), content_type=fmt.content_type)
     response.call_on_close(snapshot.close)  # also when the body is not read to its end
+    _describe(response, etag, modified, _filename(stem, fmt, options))
+    return response
+
+
+def _describe(response: Response, etag: str, modified, filename: str) -> None:
+    """The headers every export's 200 carries, whichever way its body is produced."""
     response.set_etag(etag, weak=True)  # weak: one tag for the gzip and identity bodies
     if modified is not None:
         response.last_modified = modified
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{_filename(stem, fmt, options)}"'
-    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.vary.add("Accept-Encoding")
+
+
+def _dumped(snapshot: Snapshot, filters, fmt: registry.Format, options: dict, api_root: str):
+    """The current dump's file that is this export byte for byte, or None (then stream).
+
+    Only the whole active list with the format's default options qualifies; the dump
+    must have been taken at the snapshot's change-feed position (services/dumped_exports).
+    """
+    if not current_app.config["QINGDAN_EXPORTS_FROM_DUMPS"] or filters.given():
+        return None
+    if "table" in options or options.get("bom") or options.get("labels", "en") != "en":
+        return None
+    return whole_list_file(
+        snapshot.session, current_app.instance_path, snapshot.position.seq, fmt.name, api_root
+    )
+
+
+def _file_response(path, fmt: registry.Format) -> Response:
+    """A dump file as the export's body: sendfile-able with its length, or gzipped as a stream.
+
+    The file is opened here, so a dump pruned meanwhile is still read whole (POSIX keeps
+    an unlinked open file); it is closed when the response is, also after a HEAD.
+    """
+    source = open(path, "rb")  # noqa: SIM115 (closed by the response)
+    if accepts_gzip():
+        response = Response(_read(source), content_type=fmt.content_type)  # api/http.py gzips
+    else:
+        body = wrap_file(request.environ, source, CHUNK_BYTES)
+        response = Response(body, content_type=fmt.content_type, direct_passthrough=True)
+        response.content_length = os.fstat(source.fileno()).st_size
+    response.call_on_close(source.close)
     return response
+
+
+def _read(source) -> Iterator[bytes]:
+    while chunk := source.read(CHUNK_BYTES):
+        yield chunk
 
 
 def _closing(chunks: Iterator[bytes], snapshot: Snapshot) -> Iterator[bytes]:

@@ -92,26 +92,36 @@ UnitWriteSchema = Schema.from_dict(
 )
 
 
-def problems_response(blueprint: Blueprint, report_schema: str):
+def problems_response(blueprint: Blueprint, report_schema: str, annotated: bool = False):
     """Documents the 422 of an import: the report of the file's problems (nothing stored),
-    or the Error envelope when there is no readable file at all."""
-    return blueprint.doc(
-        responses={
-            "422": {
-                "description": "the file's problems (nothing stored), or no readable file",
-                "content": {
-                    "application/json": {
-                        "schema": {
-                            "oneOf": [
-                                {"$ref": f"#/components/schemas/{report_schema}"},
-                                {"$ref": "#/components/schemas/Error"},
-                            ]
-                        }
+    or the Error envelope when there is no readable file at all. `annotated`: the route
+    also answers `?annotated=true` with the form itself, problems marked, as XLSX (200
+    and 422 alike)."""
+    workbook = {XLSX: {"schema": {"type": "string", "format": "binary"}}} if annotated else {}
+    responses = {
+        "422": {
+            "description": "the file's problems (nothing stored), or no readable file",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": f"#/components/schemas/{report_schema}"},
+                            {"$ref": "#/components/schemas/Error"},
+                        ]
                     }
                 },
-            }
+                **workbook,
+            },
         }
-    )
+    }
+    if annotated:
+        # The manual doc replaces the generated 200, so the JSON report is restated.
+        report = {"schema": {"$ref": f"#/components/schemas/{report_schema}"}}
+        responses["200"] = {
+            "description": "the import's report, or with annotated=true the marked form",
+            "content": {"application/json": report, **workbook},
+        }
+    return blueprint.doc(responses=responses)
 
 
 def _upload() -> tuple[bytes, str]:
@@ -153,7 +163,7 @@ class Imports(MethodView):
     @blp.arguments(ImportArgs, location="query")
     @blp.response(200, ImportReportSchema)
     @accepts_upload(blp, "the cleanup form: XLSX, CSV or JSON, at most 50 MB")
-    @problems_response(blp, "ImportReport")
+    @problems_response(blp, "ImportReport", annotated=True)
     @blp.doc(security=SECURITY)
     def post(self, args):
         """Import a cleanup form (XLSX, CSV or JSON; multipart field `file`)."""

@@ -62,6 +62,7 @@ def dump_options(app, api_root: str | None = None) -> DumpOptions:
         api_root=api_root.rstrip("/"),
         page_size=app.config["QINGDAN_EXPORT_PAGE_SIZE"],
         keep=app.config["QINGDAN_DUMPS_KEPT"],
+        processes=app.config["QINGDAN_DUMP_PROCESSES"],
     )
 
 

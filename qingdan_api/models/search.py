@@ -59,7 +59,10 @@ class SearchSuggestion(Base):
         # Key first: an index led by `kind` (two values) looked selective to SQLite, which
         # then scanned every row of a kind to find a batch's terms or items (quadratic
         # indexing). Prefix ranges still use this one; the kind is checked in the index.
-        Index("ix_search_suggestions_key_kind", "key", "kind"),
+        # The ranking columns and the id follow, so that a prefix range is ranked from
+        # the index alone (covering) and only the winners' rows are read: at 1M items the
+        # first 2,000 rows of a short prefix were 2,000 random reads of a table on disk.
+        Index("ix_search_suggestions_key_rank", "key", "kind", "start", "count", "length", "id"),
         Index("ix_search_suggestions_term", "term"),
         # Each indexing batch replaces its items' code rows: without this, a table scan.
         Index("ix_search_suggestions_item", "item_id"),

@@ -214,16 +214,32 @@ def suggest(session: Session, typed: str, limit: int) -> list[Suggestion]:
     else:
         # The first SCAN_CAP keys of the range, then ranked: a character or two of input
         # spans millions of rows at 1M items, and sorting them all cost far more than a
-        # keystroke may. Ranking is exact whenever the range is smaller.
+        # keystroke may. Ranking is exact whenever the range is smaller. The window and
+        # its ranks come from the (key, kind, start, count, length, id) index alone; only
+        # rows ranked within what is fetched (ties at the edge included) are then read.
         window = (
-            select(*columns, SearchSuggestion.start, SearchSuggestion.length)
+            select(
+                SearchSuggestion.id,
+                SearchSuggestion.start,
+                SearchSuggestion.count,
+                SearchSuggestion.length,
+            )
             .where(in_range)
             .order_by(SearchSuggestion.key)
             .limit(SCAN_CAP)
             .subquery("window")
         )
-        ranked = select(window.c.term, window.c.code, window.c.count).order_by(
-            window.c.start.desc(), window.c.count.desc(), window.c.length, window.c.term
+        order = (window.c.start.desc(), window.c.count.desc(), window.c.length)
+        places = select(*window.c, func.rank().over(order_by=order).label("place")).subquery(
+            "places"
+        )
+        ranked = (
+            select(SearchSuggestion.term, SearchSuggestion.code, places.c.count)
+            .join_from(places, SearchSuggestion, SearchSuggestion.id == places.c.id)
+            .where(places.c.place <= limit * FETCH_FACTOR)
+            .order_by(
+                places.c.start.desc(), places.c.count.desc(), places.c.length, SearchSuggestion.term
+            )
         )
     rows = session.execute(ranked.limit(limit * FETCH_FACTOR))
     found: dict[str, tuple[str, int]] = {}

@@ -9,8 +9,7 @@ Layout of one dump, `<instance>/dumps/<dump-id>/`:
     catalog.jsonld        DCAT catalog: one dataset, a distribution per file
     manifest.json         id, seq, counts, and every file's size and SHA-256
 
-The records are read once per status, not once per file: each record goes to the encoder
-of every file (exporters.encoders) and to the flowcharts as it is read.
+The records are read once per status, not once per file (services/dump_files.py).
 
 Every file is read from one snapshot (services.snapshot), so all of them hold exactly the
 changes with seq <= manifest["seq"]; a mirror loads them, then follows the change feed
@@ -23,15 +22,12 @@ dumps and dumps beyond the retention are removed (services/dump_upkeep.py).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
 import shutil
 import threading
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -40,18 +36,16 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from exporters import json_export, registry
 from exporters.catalog import build_catalog
 from exporters.datapackage import build_datapackage
-from exporters.files import Digest, FileSink, write_file
+from exporters.files import write_file
 
 from ..models import Dump, Release, utcnow
-from .catalog import ACTIVE, WITHDRAWN, ItemFilters
+from .catalog import ACTIVE, WITHDRAWN
+from .dump_files import DATA_FILES, FLOWCHARTS, DumpFile, DumpOptions, write_data_files
 from .dump_upkeep import prune, sweep_leftovers, temp_name
 from .errors import NotFound
 from .export_schema import record_schema
-from .exports import DEFAULT_PAGE_SIZE, export_query, iter_records, reading_plan
-from .flowcharts import CommonCharts
 from .fragments import refresh
 from .snapshot import Snapshot, engine_of
 
@@ -65,180 +59,13 @@ CATALOG = "catalog.jsonld"
 TITLE = "权力清单和责任清单"
 DESCRIPTION = "已公布的权力清单和责任清单全量数据（含责任事项、追责情形、法律依据等）。"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
-
-
-@dataclass(frozen=True)
-class DumpFile:
-    """One data file of a dump: which records, in which format."""
-
-    name: str
-    format: str
-    status: str = ACTIVE
-    title: str = ""
-
-
-DATA_FILES = (
-    DumpFile("items.ndjson", "ndjson", title="权力事项（NDJSON，每行一条）"),
-    DumpFile("items.json", "json", title="权力事项（JSON）"),
-    DumpFile("items.xml", "xml", title="权力事项（XML）"),
-    DumpFile("items.csv", "csv", title="权力事项主表（CSV）"),
-    DumpFile("items.csv.zip", "csv-zip", title="权力事项全部表格与数据包描述（CSV ZIP）"),
-    DumpFile("withdrawn.ndjson", "ndjson", WITHDRAWN, "已取消、转移或整合的事项（NDJSON）"),
-)
-FLOWCHARTS = "flowcharts.zip"
 JSON_MEDIA_TYPES = {DATAPACKAGE: "application/json", CATALOG: "application/ld+json"}
-
-
-@dataclass
-class DumpOptions:
-    api_root: str = "http://localhost:8000/api"  # absolute, no trailing slash
-    publisher: str = "权力清单和责任清单开放数据服务"
-    page_size: int = DEFAULT_PAGE_SIZE
-    files: tuple[DumpFile, ...] = field(default=DATA_FILES)
-    keep: int = 0  # how many dumps to keep after this one (QINGDAN_DUMPS_KEPT); 0 = all
+# Re-exported: callers name a dump's files and options through this module.
+__all__ = ["DATA_FILES", "FLOWCHARTS", "DumpFile", "DumpOptions"]
 
 
 def dumps_dir(instance_dir: str | os.PathLike[str]) -> Path:
     return Path(instance_dir) / DUMPS_FOLDER
-
-
-def write_data_files(
-    snapshot: Snapshot,
-    folder: Path,
-    options: DumpOptions,
-    extra: dict[str, Any] | None = None,
-) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """Write every data file of `options.files` and flowcharts.zip in one pass per status.
-
-    Each record is read and decoded once and handed to the encoder of every file of its
-    status (JSON text rendered once for items.json and items.ndjson); the active pass
-    also feeds the common flowcharts. Returns the file entries (data files in the order
-    of `options.files`, then flowcharts.zip) and the record count per status.
-    """
-    entries: dict[str, dict[str, Any]] = {}
-    counts: dict[str, int] = {}
-    statuses = dict.fromkeys([ACTIVE, *(spec.status for spec in options.files)])
-    charts_entry: dict[str, Any] = {}
-    for status in statuses:
-        specs = [spec for spec in options.files if spec.status == status]
-        charts = CommonCharts() if status == ACTIVE else None
-        try:
-            written, counts[status] = _write_pass(
-                snapshot, status, specs, folder, options, extra, charts
-            )
-        except BaseException:
-            if charts is not None:
-                charts.close()
-            raise
-        entries.update(written)
-        if charts is not None:
-            charts_entry = _flowcharts_file(charts, folder)
-    return [entries[spec.name] for spec in options.files] + [charts_entry], counts
-
-
-def _write_pass(
-    snapshot: Snapshot,
-    status: str,
-    specs: list[DumpFile],
-    folder: Path,
-    options: DumpOptions,
-    extra: dict[str, Any] | None,
-    charts: CommonCharts | None,
-) -> tuple[dict[str, dict[str, Any]], int]:
-    """One read of the `status` records, fanned out to the files of `specs` (and charts)."""
-    render = _LastRender(json_export.dumps)
-    outputs = []
-    count = 0
-    with contextlib.ExitStack() as stack:
-        for spec in specs:
-            fmt = registry.get(spec.format)
-            kwargs: dict[str, Any] = {"schema": record_schema()}
-            if spec.format in ("json", "ndjson"):
-                kwargs["render"] = render
-            if spec.format == "csv-zip" and extra:
-                kwargs["package_extra"] = extra
-            encoder = fmt.encoder(**kwargs)
-            if hasattr(encoder, "close"):
-                stack.callback(encoder.close)
-            sink = stack.enter_context(FileSink(folder / spec.name))
-            sink.write(encoder.start())
-            outputs.append((spec, fmt, encoder, sink))
-        fan_out = [(encoder.add, sink.write) for _, _, encoder, sink in outputs]
-        add_chart = charts.add if charts is not None else None
-        # JSON needs every record; CSV and XML splice fragments; charts take process keys.
-        parts, records = reading_plan([spec.format for spec in specs], {})
-        if charts is not None:
-            parts, records = (*parts, "process_key"), True
-        query = export_query(snapshot.session, ItemFilters(status=status), parts, records)
-        for record in iter_records(snapshot.session, query, options.api_root, options.page_size):
-            count += 1
-            for add, write in fan_out:
-                data = add(record)
-                if data:
-                    write(data)
-            if add_chart is not None:
-                add_chart(record)
-        entries = {}
-        for spec, fmt, encoder, sink in outputs:
-            sink.write(encoder.finish())
-            written = sink.close()
-            entries[spec.name] = {
-                "name": spec.name,
-                "media_type": fmt.media_type,
-                "size": written.size,
-                "sha256": written.sha256,
-                "title": spec.title,
-            }
-    return entries, count
-
-
-def write_data_file(
-    snapshot: Snapshot,
-    spec: DumpFile,
-    folder: Path,
-    options: DumpOptions,
-    extra: dict[str, Any] | None = None,
-) -> tuple[dict[str, Any], int]:
-    """Write one data file alone (benchmarks); returns its file entry and record count."""
-    entries, count = _write_pass(snapshot, spec.status, [spec], folder, options, extra, None)
-    return entries[spec.name], count
-
-
-class _LastRender:
-    """A renderer that remembers its last record: JSON and NDJSON share one rendering."""
-
-    def __init__(self, render: Callable[[Any], bytes]) -> None:
-        self._render = render
-        self._record: object = None
-        self._data = b""
-
-    def __call__(self, record: Any) -> bytes:
-        if record is not self._record:
-            self._data = self._render(record)
-            self._record = record
-        return self._data
-
-
-def _flowcharts_file(charts: CommonCharts, folder: Path) -> dict[str, Any]:
-    """Write flowcharts.zip (the common chart of every process the active items share)."""
-    path = folder / FLOWCHARTS
-    charts.write(path)
-    digest = Digest()
-    for _chunk in digest.tap(_chunks(path)):
-        pass
-    return {
-        "name": FLOWCHARTS,
-        "media_type": "application/zip",
-        "size": digest.size,
-        "sha256": digest.sha256,
-        "title": "运行流程图（流程相同的事项共用一张通用流程图，SVG，ZIP）",
-    }
-
-
-def _chunks(path: Path, size: int = 1 << 16) -> Iterator[bytes]:
-    with open(path, "rb") as source:
-        while chunk := source.read(size):
-            yield chunk
 
 
 def write_dump(

@@ -1,0 +1,288 @@
+"""The data files of a dump: one read of the published records per status, fanned out.
+
+Each record goes to the encoder of every file of its status (exporters.encoders) and to
+the flowcharts as it is read. Above SECOND_PROCESS_FROM active items, the CSV files
+(items.csv and the CSV ZIP package, spliced from stored fragments) are written by a
+second process at the same time as the others, from a snapshot at the same change-feed
+position: on two cores a dump takes about as long as its larger half.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from exporters import json_export, registry
+from exporters.files import Digest, FileSink
+
+from ..db import make_engine
+from .catalog import ACTIVE, WITHDRAWN, ItemFilters, filtered
+from .export_schema import record_schema
+from .exports import DEFAULT_PAGE_SIZE, export_query, iter_records, reading_plan
+from .flowcharts import CommonCharts
+from .snapshot import Snapshot
+
+# Below this many active items a second process costs more (its start) than it saves.
+SECOND_PROCESS_FROM = 20_000
+# What the second process writes: active files that need no decoded record, about half.
+SECOND_PROCESS_FORMATS = ("csv", "csv-zip")
+
+
+@dataclass(frozen=True)
+class DumpFile:
+    """One data file of a dump: which records, in which format."""
+
+    name: str
+    format: str
+    status: str = ACTIVE
+    title: str = ""
+
+
+DATA_FILES = (
+    DumpFile("items.ndjson", "ndjson", title="权力事项（NDJSON，每行一条）"),
+    DumpFile("items.json", "json", title="权力事项（JSON）"),
+    DumpFile("items.xml", "xml", title="权力事项（XML）"),
+    DumpFile("items.csv", "csv", title="权力事项主表（CSV）"),
+    DumpFile("items.csv.zip", "csv-zip", title="权力事项全部表格与数据包描述（CSV ZIP）"),
+    DumpFile("withdrawn.ndjson", "ndjson", WITHDRAWN, "已取消、转移或整合的事项（NDJSON）"),
+)
+FLOWCHARTS = "flowcharts.zip"
+
+
+@dataclass
+class DumpOptions:
+    api_root: str = "http://localhost:8000/api"  # absolute, no trailing slash
+    publisher: str = "权力清单和责任清单开放数据服务"
+    page_size: int = DEFAULT_PAGE_SIZE
+    files: tuple[DumpFile, ...] = field(default=DATA_FILES)
+    keep: int = 0  # how many dumps to keep after this one (QINGDAN_DUMPS_KEPT); 0 = all
+    # 2: the CSV files are written by a second process (QINGDAN_DUMP_PROCESSES)
+    # when there are at least `second_process_from` active items; 1: one process.
+    processes: int = 2
+    second_process_from: int = SECOND_PROCESS_FROM
+
+
+def write_data_files(
+    snapshot: Snapshot,
+    folder: Path,
+    options: DumpOptions,
+    extra: dict[str, Any] | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Write every data file of `options.files` and flowcharts.zip in one pass per status.
+
+    Each record is read and decoded once and handed to the encoder of every file of its
+    status (JSON text rendered once for items.json and items.ndjson); the active pass
+    also feeds the common flowcharts. With a second process (`options.processes`), the
+    active CSV and CSV ZIP files are written by it at the same time, from a snapshot
+    at the same change-feed position (or here, after the others, if the position moved).
+    Returns the file entries (data files in the order of `options.files`, then
+    flowcharts.zip) and the record count per status. Raises RuntimeError when the two
+    processes counted different active items (the dump is then not recorded).
+    """
+    entries: dict[str, dict[str, Any]] = {}
+    counts: dict[str, int] = {}
+    statuses = dict.fromkeys([ACTIVE, *(spec.status for spec in options.files)])
+    charts_entry: dict[str, Any] = {}
+    with contextlib.ExitStack() as stack:
+        side = _second_process(snapshot, folder, options, extra, stack)
+        for status in statuses:
+            specs = [s for s in options.files if s.status == status and s not in side]
+            charts = CommonCharts() if status == ACTIVE else None
+            try:
+                written, counts[status] = _write_pass(
+                    snapshot, status, specs, folder, options, extra, charts
+                )
+            except BaseException:
+                if charts is not None:
+                    charts.close()
+                raise
+            entries.update(written)
+            if charts is not None:
+                charts_entry = _flowcharts_file(charts, folder)
+        if side:
+            answer = side.result()
+            if answer is None:  # published meanwhile: its snapshot was newer than ours
+                active = [s for s in options.files if s in side]
+                answer = _write_pass(snapshot, ACTIVE, active, folder, options, extra, None)
+            written, count = answer
+            if count != counts[ACTIVE]:
+                raise RuntimeError(
+                    f"the second process read {count} active items, not {counts[ACTIVE]}"
+                )
+            entries.update(written)
+    return [entries[spec.name] for spec in options.files] + [charts_entry], counts
+
+
+class _Side(tuple):
+    """The files a second process writes (a tuple of DumpFile) and its future answer."""
+
+    future: Future
+
+    def result(self) -> tuple[dict[str, dict[str, Any]], int] | None:
+        return self.future.result()
+
+
+def _second_process(
+    snapshot: Snapshot,
+    folder: Path,
+    options: DumpOptions,
+    extra: dict[str, Any] | None,
+    stack: contextlib.ExitStack,
+) -> _Side:
+    """Start the second process's share, or an empty _Side when one process is enough.
+
+    Its share (SECOND_PROCESS_FORMATS) splices stored fragments instead of decoding
+    records; with it the two halves cost about the same (at 100k: the CSV ZIP alone is
+    about a third of a dump, XML and CSV a sixth each). A new
+    process (spawn: no state forked from a threaded server) takes its own snapshot.
+    """
+    share = tuple(
+        s for s in options.files if s.status == ACTIVE and s.format in SECOND_PROCESS_FORMATS
+    )
+    if options.processes < 2 or not share:
+        return _Side()
+    active = snapshot.session.scalar(
+        select(func.count()).select_from(filtered(ItemFilters()).subquery())
+    )
+    if (active or 0) < options.second_process_from:
+        return _Side()
+    url = snapshot.session.get_bind().engine.url.render_as_string(hide_password=False)
+    pool = stack.enter_context(
+        ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    )
+    side = _Side(share)
+    side.future = pool.submit(
+        _write_share, url, str(folder), share, options, extra, snapshot.position.seq
+    )
+    return side
+
+
+def _write_share(
+    url: str,
+    folder: str,
+    share: tuple[DumpFile, ...],
+    options: DumpOptions,
+    extra: dict[str, Any] | None,
+    seq: int,
+) -> tuple[dict[str, dict[str, Any]], int] | None:
+    """In the second process: write `share` from a snapshot at `seq`; None if it moved."""
+    engine = make_engine(url)
+    try:
+        with Snapshot(engine) as snapshot:
+            if snapshot.position.seq != seq:
+                return None
+            return _write_pass(snapshot, ACTIVE, list(share), Path(folder), options, extra, None)
+    finally:
+        engine.dispose()
+
+
+def _write_pass(
+    snapshot: Snapshot,
+    status: str,
+    specs: list[DumpFile],
+    folder: Path,
+    options: DumpOptions,
+    extra: dict[str, Any] | None,
+    charts: CommonCharts | None,
+) -> tuple[dict[str, dict[str, Any]], int]:
+    """One read of the `status` records, fanned out to the files of `specs` (and charts)."""
+    render = _LastRender(json_export.dumps)
+    outputs = []
+    count = 0
+    with contextlib.ExitStack() as stack:
+        for spec in specs:
+            fmt = registry.get(spec.format)
+            kwargs: dict[str, Any] = {"schema": record_schema()}
+            if spec.format in ("json", "ndjson"):
+                kwargs["render"] = render
+            if spec.format == "csv-zip" and extra:
+                kwargs["package_extra"] = extra
+            encoder = fmt.encoder(**kwargs)
+            if hasattr(encoder, "close"):
+                stack.callback(encoder.close)
+            sink = stack.enter_context(FileSink(folder / spec.name))
+            sink.write(encoder.start())
+            outputs.append((spec, fmt, encoder, sink))
+        fan_out = [(encoder.add, sink.write) for _, _, encoder, sink in outputs]
+        add_chart = charts.add if charts is not None else None
+        # JSON needs every record; CSV and XML splice fragments; charts take process keys.
+        parts, records = reading_plan([spec.format for spec in specs], {})
+        if charts is not None:
+            parts, records = (*parts, "process_key"), True
+        query = export_query(snapshot.session, ItemFilters(status=status), parts, records)
+        for record in iter_records(snapshot.session, query, options.api_root, options.page_size):
+            count += 1
+            for add, write in fan_out:
+                data = add(record)
+                if data:
+                    write(data)
+            if add_chart is not None:
+                add_chart(record)
+        entries = {}
+        for spec, fmt, encoder, sink in outputs:
+            sink.write(encoder.finish())
+            written = sink.close()
+            entries[spec.name] = {
+                "name": spec.name,
+                "media_type": fmt.media_type,
+                "size": written.size,
+                "sha256": written.sha256,
+                "title": spec.title,
+            }
+    return entries, count
+
+
+def write_data_file(
+    snapshot: Snapshot,
+    spec: DumpFile,
+    folder: Path,
+    options: DumpOptions,
+    extra: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], int]:
+    """Write one data file alone (benchmarks); returns its file entry and record count."""
+    entries, count = _write_pass(snapshot, spec.status, [spec], folder, options, extra, None)
+    return entries[spec.name], count
+
+
+class _LastRender:
+    """A renderer that remembers its last record: JSON and NDJSON share one rendering."""
+
+    def __init__(self, render: Callable[[Any], bytes]) -> None:
+        self._render = render
+        self._record: object = None
+        self._data = b""
+
+    def __call__(self, record: Any) -> bytes:
+        if record is not self._record:
+            self._data = self._render(record)
+            self._record = record
+        return self._data
+
+
+def _flowcharts_file(charts: CommonCharts, folder: Path) -> dict[str, Any]:
+    """Write flowcharts.zip (the common chart of every process the active items share)."""
+    path = folder / FLOWCHARTS
+    charts.write(path)
+    digest = Digest()
+    for _chunk in digest.tap(_chunks(path)):
+        pass
+    return {
+        "name": FLOWCHARTS,
+        "media_type": "application/zip",
+        "size": digest.size,
+        "sha256": digest.sha256,
+        "title": "运行流程图（流程相同的事项共用一张通用流程图，SVG，ZIP）",
+    }
+
+
+def _chunks(path: Path, size: int = 1 << 16) -> Iterator[bytes]:
+    with open(path, "rb") as source:
+        while chunk := source.read(size):
+            yield chunk
