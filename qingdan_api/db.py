@@ -81,7 +81,7 @@ def _drop_if_closed(dbapi_connection, _record, _proxy) -> None:
     a reconnect. A peer that vanished without closing (a cut network) is not seen here: its
     first statement fails and SQLAlchemy invalidates the pool, as in "optimistic" handling.
     """
-    if dbapi_connection.closed:
+    if dbapi_connection.closed or dbapi_connection.broken:
         raise exc.DisconnectionError("the connection is closed")
     poller = select.poll()
     poller.register(dbapi_connection.pgconn.socket, select.POLLIN)
