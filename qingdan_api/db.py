@@ -5,6 +5,10 @@ for the single write lock at their first statement instead of failing when they 
 from reading to writing. The price is that such a session holds the lock until it
 commits or rolls back, so writers keep transactions short and long reads (exports,
 dumps, public GETs) use plain sessions, which never block anyone in WAL mode.
+
+On PostgreSQL, public GETs read through `reader_engine` in autocommit, and pooled
+connections are checked at checkout by looking at their socket, not by a ping: a request
+that reads one row is one round trip (bench/results/pg_round_trips.md).
 """
 
 from __future__ import annotations
