@@ -20,8 +20,13 @@ def _config(instance: str | None, database: str | None) -> dict:
     return config
 
 
-def _app(instance: str | None, database: str | None):
-    return create_app(_config(instance, database))
+def _app(instance: str | None, database: str | None, catch_up: bool = True):
+    """The app of a command; `catch_up=False` for commands that are not the indexer's
+    place (a migration holds the write lock for minutes; a dump wants the CPU)."""
+    config = _config(instance, database)
+    if not catch_up:
+        config["QINGDAN_SEARCH_CATCH_UP_ON_START"] = False
+    return create_app(config)
 
 
 instance_option = click.option(
@@ -45,7 +50,7 @@ def init_db(instance, database) -> None:
     """Create or upgrade the database schema."""
     from ..migrate import upgrade
 
-    app = _app(instance, database)
+    app = _app(instance, database, catch_up=False)
     upgrade(app.extensions["qingdan"].engine)
     click.echo(f"database ready: {app.extensions['qingdan'].engine.url}")
 

@@ -20,7 +20,7 @@ def dump(instance, database, release_id) -> None:
     from ..services.dumps import write_dump
     from ..services.errors import DomainError
 
-    app = _app(instance, database)
+    app = _app(instance, database, catch_up=False)
     state = app.extensions["qingdan"]
     upgrade(state.engine)
     options = dump_options(app)  # links under QINGDAN_PUBLIC_URL
