@@ -10,9 +10,12 @@ position: on two cores a dump takes about as long as its larger half.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import dataclasses
+import json
+import logging
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,8 @@ from .export_schema import record_schema
 from .exports import DEFAULT_PAGE_SIZE, export_query, iter_records, reading_plan
 from .flowcharts import CommonCharts
 from .snapshot import Snapshot
+
+log = logging.getLogger(__name__)
 
 # Below this many active items a second process costs more (its start) than it saves.
 SECOND_PROCESS_FROM = 20_000
@@ -108,7 +113,7 @@ def write_data_files(
                 charts_entry = _flowcharts_file(charts, folder)
         if side:
             answer = side.result()
-            if answer is None:  # published meanwhile: its snapshot was newer than ours
+            if answer is None:  # moved on, or failed: this process writes the share
                 active = [s for s in options.files if s in side]
                 answer = _write_pass(snapshot, ACTIVE, active, folder, options, extra, None)
             written, count = answer
@@ -121,12 +126,20 @@ def write_data_files(
 
 
 class _Side(tuple):
-    """The files a second process writes (a tuple of DumpFile) and its future answer."""
+    """The files a second process writes (a tuple of DumpFile), and that process."""
 
-    future: Future
+    process: subprocess.Popen | None = None
 
     def result(self) -> tuple[dict[str, dict[str, Any]], int] | None:
-        return self.future.result()
+        """(entries, active count) as the process wrote them; None when it did not: the
+        snapshot had moved on, or the process failed (logged)."""
+        assert self.process is not None and self.process.stdout is not None
+        out = self.process.stdout.read()
+        if self.process.wait() != 0:
+            log.warning("a dump's second process failed (%s); writing its files here", out)
+            return None
+        answer = json.loads(out)
+        return None if answer.get("moved") else (answer["entries"], answer["count"])
 
 
 def _second_process(
@@ -140,8 +153,10 @@ def _second_process(
 
     Its share (SECOND_PROCESS_FORMATS) splices stored fragments instead of decoding
     records; with it the two halves cost about the same (at 100k: the CSV ZIP alone is
-    about a third of a dump, XML and CSV a sixth each). A new
-    process (spawn: no state forked from a threaded server) takes its own snapshot.
+    about a third of a dump, XML and CSV a sixth each). The process is a fresh
+    interpreter (`python -m qingdan_api.services.dump_share`: nothing forked from a
+    threaded server, nothing of the caller's main module run again); it takes its own
+    snapshot and reads its job, the database URL included, from stdin, not argv.
     """
     share = tuple(
         s for s in options.files if s.status == ACTIVE and s.format in SECOND_PROCESS_FORMATS
@@ -153,32 +168,64 @@ def _second_process(
     )
     if (active or 0) < options.second_process_from:
         return _Side()
-    url = snapshot.session.get_bind().engine.url.render_as_string(hide_password=False)
-    pool = stack.enter_context(
-        ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    )
+    job = {
+        "url": snapshot.session.get_bind().engine.url.render_as_string(hide_password=False),
+        "folder": str(folder),
+        "files": [dataclasses.asdict(spec) for spec in share],
+        "api_root": options.api_root,
+        "page_size": options.page_size,
+        "extra": extra,
+        "seq": snapshot.position.seq,
+    }
     side = _Side(share)
-    side.future = pool.submit(
-        _write_share, url, str(folder), share, options, extra, snapshot.position.seq
-    )
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "qingdan_api.services.dump_share"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+    except OSError:
+        log.warning("no second process for the dump; one process writes it all", exc_info=True)
+        return _Side()
+    stack.callback(_stop, process)  # also when this process fails first
+    assert process.stdin is not None
+    # A process that died at once closes the pipe; `result` then sees its exit status.
+    with contextlib.suppress(BrokenPipeError):
+        process.stdin.write(json.dumps(job))
+    with contextlib.suppress(BrokenPipeError):
+        process.stdin.close()
+    side.process = process
     return side
 
 
-def _write_share(
-    url: str,
-    folder: str,
-    share: tuple[DumpFile, ...],
-    options: DumpOptions,
-    extra: dict[str, Any] | None,
-    seq: int,
-) -> tuple[dict[str, dict[str, Any]], int] | None:
-    """In the second process: write `share` from a snapshot at `seq`; None if it moved."""
-    engine = make_engine(url)
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+def write_share(job: dict[str, Any]) -> dict[str, Any]:
+    """In the second process: write the job's files from a snapshot at its seq.
+
+    `job` as `_second_process` writes it. Returns {"entries": {name: entry}, "count": n},
+    or {"moved": true} when the database's change feed is no longer at the job's seq.
+    """
+    engine = make_engine(job["url"])
+    share = [DumpFile(**spec) for spec in job["files"]]
+    options = DumpOptions(
+        api_root=job["api_root"], page_size=job["page_size"], files=tuple(share), processes=1
+    )
     try:
         with Snapshot(engine) as snapshot:
-            if snapshot.position.seq != seq:
-                return None
-            return _write_pass(snapshot, ACTIVE, list(share), Path(folder), options, extra, None)
+            if snapshot.position.seq != job["seq"]:
+                return {"moved": True}
+            entries, count = _write_pass(
+                snapshot, ACTIVE, share, Path(job["folder"]), options, job["extra"], None
+            )
+            return {"entries": entries, "count": count}
     finally:
         engine.dispose()
 

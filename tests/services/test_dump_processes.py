@@ -7,12 +7,14 @@ process must write them itself. Both ways are checked byte for byte against one 
 
 from __future__ import annotations
 
+import dataclasses
+import sys
 from dataclasses import replace
 
 import pytest
 
 from qingdan_api import create_app
-from qingdan_api.services.dump_files import DumpOptions, _write_share, write_data_files
+from qingdan_api.services.dump_files import DumpOptions, write_data_files, write_share
 from qingdan_api.services.snapshot import Snapshot
 from tests import factories as f
 from tests.api.conftest import AGENCY, UNIT_A, UNIT_B, UNIT_Z
@@ -51,12 +53,13 @@ def _write(snapshot, folder, options):
     return entries, counts, _files(folder)
 
 
-def test_two_processes_write_the_files_of_one(app, tmp_path):
+def test_two_processes_write_the_files_of_one(app, tmp_path, caplog):
     engine = app.extensions["qingdan"].engine
     with Snapshot(engine) as snapshot:
         one = _write(snapshot, tmp_path / "one", ONE)
         two = _write(snapshot, tmp_path / "two", TWO)
     assert two == one
+    assert "second process" not in caplog.text, "the second process did its share"
     assert {"items.csv", "items.xml", "items.csv.zip", "items.json"} <= set(one[2])
 
 
@@ -66,10 +69,30 @@ def test_a_publication_meanwhile_is_left_out_of_both_halves(app, tmp_path):
     with Snapshot(engine) as snapshot:
         with app.extensions["qingdan"].session_factory() as session:
             f.load(session, [], [{"history": [late]}])  # the second process would see it
-        url = engine.url.render_as_string(hide_password=False)
-        share = tuple(s for s in ONE.files if s.format == "csv")
-        assert _write_share(url, str(tmp_path), share, ONE, None, snapshot.position.seq) is None
+        job = {
+            "url": engine.url.render_as_string(hide_password=False),
+            "folder": str(tmp_path),
+            "files": [dataclasses.asdict(s) for s in ONE.files if s.format == "csv"],
+            "api_root": API,
+            "page_size": 7,
+            "extra": None,
+            "seq": snapshot.position.seq,
+        }
+        assert write_share(job) == {"moved": True}
         one = _write(snapshot, tmp_path / "one", ONE)
         two = _write(snapshot, tmp_path / "two", TWO)
     assert two == one
     assert all(late["code"].encode() not in body for body in one[2].values())
+
+
+@pytest.mark.parametrize("python", ["/nonexistent/python", "/bin/false"])
+def test_a_second_process_that_cannot_start_or_fails_leaves_the_work_here(
+    app, tmp_path, monkeypatch, caplog, python
+):
+    engine = app.extensions["qingdan"].engine
+    with Snapshot(engine) as snapshot:
+        one = _write(snapshot, tmp_path / "one", ONE)
+        monkeypatch.setattr(sys, "executable", python)  # the environment fails, not our code
+        two = _write(snapshot, tmp_path / "two", TWO)
+    assert two == one
+    assert "second process" in caplog.text
