@@ -48,14 +48,15 @@ class QingdanApi(Api):
         data = getattr(error, "data", None) or {}
         # webargs reports {"query": {"limit": [...]}} without a message; name the params.
         if "messages" in data and "message" not in data:
-            names = [
-                f"{location} parameter {name!r}" if location != "json" else f"field {name!r}"
-                for location, fields_ in data["messages"].items()
-                if isinstance(fields_, dict)
-                for name in fields_
-            ]
-            if names:
-                data["message"] = "invalid " + ", ".join(names)
+            parts = []
+            for location, fields_ in data["messages"].items():
+                if not isinstance(fields_, dict) or not fields_:
+                    continue
+                noun = "field" if location == "json" else f"{location} parameter"
+                plural = "s" if len(fields_) > 1 else ""
+                parts.append(f"{noun}{plural} " + ", ".join(repr(name) for name in fields_))
+            if parts:  # e.g. "invalid query parameters 'limit', 'colour'"
+                data["message"] = "invalid " + "; ".join(parts)
         payload, status, headers = super().handle_http_exception(error)
         payload.setdefault("message", error.description or error.name)
         # werkzeug's own headers for the status (Allow on a 405), not its HTML content type.

@@ -7,9 +7,10 @@ notices, overview, dumps), the same ones the public API uses, so drafts never ap
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException, NotFound
 
-from .views import blp
+from .views import blp, render_error
 
 
 def init_portal(app: Flask, prefix: str) -> None:
@@ -18,6 +19,19 @@ def init_portal(app: Flask, prefix: str) -> None:
     would share the API's prefix (their URLs would collide).
     """
     prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
-    if prefix == app.config["QINGDAN_URL_PREFIX"]:
+    api_prefix = app.config["QINGDAN_URL_PREFIX"]
+    if prefix == api_prefix:
         raise ValueError("QINGDAN_PORTAL_PREFIX must differ from QINGDAN_URL_PREFIX")
     app.register_blueprint(blp, url_prefix=prefix or None)
+    api_error = app.extensions["qingdan"].api.handle_http_exception
+
+    def not_found(error: HTTPException):
+        """A URL that matches no route (`/releases/abc`): the portal's HTML page under the
+        portal's prefix, the API's JSON envelope under the API's (and for other clients)."""
+        path = request.path
+        in_api = path == api_prefix or path.startswith(api_prefix.rstrip("/") + "/")
+        if request.blueprint is None and not in_api and path.startswith(prefix or "/"):
+            return render_error(error)
+        return api_error(error)
+
+    app.register_error_handler(NotFound, not_found)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 from http import HTTPStatus
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
 
 from ..api.errors import status_of
 from ..api.http import finalize_response
@@ -68,6 +69,13 @@ def _finish(response):
     if request.method == "POST":
         response.headers["Cache-Control"] = "no-store"
     return finalize_response(response)
+
+
+def render_error(error: HTTPException):
+    """The portal's error page for an HTTP error raised outside a view (no route matched)."""
+    status = HTTPStatus(error.code or 500)
+    page = render_template("portal/error.html", status=status, message=error.description or "")
+    return _finish(Response(page, status=status.value, mimetype="text/html"))
 
 
 @blp.errorhandler(DomainError)

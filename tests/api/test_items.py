@@ -124,6 +124,13 @@ def test_bad_parameters_are_400_naming_the_parameter(client, query, param):
     assert param in body["errors"]["query"]
 
 
+def test_several_bad_parameters_are_named_in_one_sentence(client):
+    message = client.get("/api/items?limit=ten&categroy=01&colour=red").get_json()["message"]
+    assert message.startswith("invalid query parameters ")
+    assert all(f"'{name}'" in message for name in ("limit", "categroy", "colour"))
+    assert message.count("query parameter") == 1
+
+
 def test_fields_selection(client):
     body = client.get("/api/items?fields=code,legal_bases&limit=3").get_json()
     for item in body["items"]:

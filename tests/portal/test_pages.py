@@ -101,11 +101,15 @@ def test_bad_input_is_a_page_with_4xx_never_a_500(client):
         "/units/nope": 404,
         "/releases/999999": 404,
         "/notices/nope": 404,
+        "/releases/abc": 404,  # no route matches: still the portal's page
+        "/no-such-page": 404,
     }
     for path, status in cases.items():
         response = client.get(path)
         assert response.status_code == status, path
         html(response)
+    api = client.get("/api/no-such-resource")  # the API keeps its JSON envelope
+    assert api.status_code == 404 and api.get_json()["code"] == 404
 
 
 def test_user_text_is_escaped(client):
