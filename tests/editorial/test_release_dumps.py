@@ -1,4 +1,5 @@
-"""Publishing a release writes its dump in the background; the publisher does not wait."""
+"""Publishing a release writes its dump in the background; the publisher does not wait;
+then the whole-list exports are sent from that dump's files."""
 
 from __future__ import annotations
 
@@ -28,3 +29,7 @@ def test_a_release_gets_its_dump(app, client, desk):
     assert mine, "no dump was written for the release"
     ndjson = client.get("/api/@downloads/latest/items.ndjson").get_data(as_text=True)
     assert code in ndjson
+    # Nothing published since: the whole-list export is the release dump's file.
+    export = client.get("/api/items.ndjson", headers={"Accept-Encoding": "identity"})
+    assert export.headers.get("Content-Length") == str(len(ndjson.encode()))
+    assert export.get_data(as_text=True) == ndjson
