@@ -8,7 +8,6 @@ process must write them itself. Both ways are checked byte for byte against one 
 from __future__ import annotations
 
 import dataclasses
-import logging
 import sys
 from dataclasses import replace
 
@@ -44,17 +43,6 @@ def app(backend, tmp_path_factory):
     drop_database(url)
 
 
-@pytest.fixture
-def dump_log(caplog, monkeypatch):
-    """The dump module's warnings, whatever other tests did to logging in this process
-    (something in the suite disables or detaches loggers: seen only in full runs)."""
-    logger = logging.getLogger("qingdan_api.services.dump_files")
-    monkeypatch.setattr(logger, "disabled", False)
-    logger.addHandler(caplog.handler)
-    yield caplog
-    logger.removeHandler(caplog.handler)
-
-
 def _files(folder) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
 
@@ -65,13 +53,13 @@ def _write(snapshot, folder, options):
     return entries, counts, _files(folder)
 
 
-def test_two_processes_write_the_files_of_one(app, tmp_path, dump_log):
+def test_two_processes_write_the_files_of_one(app, tmp_path, caplog):
     engine = app.extensions["qingdan"].engine
     with Snapshot(engine) as snapshot:
         one = _write(snapshot, tmp_path / "one", ONE)
         two = _write(snapshot, tmp_path / "two", TWO)
     assert two == one
-    assert "second process" not in dump_log.text, "the second process did its share"
+    assert "second process" not in caplog.text, "the second process did its share"
     assert {"items.csv", "items.xml", "items.csv.zip", "items.json"} <= set(one[2])
 
 
@@ -99,7 +87,7 @@ def test_a_publication_meanwhile_is_left_out_of_both_halves(app, tmp_path):
 
 @pytest.mark.parametrize("python", ["/nonexistent/python", "/bin/false"])
 def test_a_second_process_that_cannot_start_or_fails_leaves_the_work_here(
-    app, tmp_path, monkeypatch, dump_log, python
+    app, tmp_path, monkeypatch, caplog, python
 ):
     engine = app.extensions["qingdan"].engine
     with Snapshot(engine) as snapshot:
@@ -107,4 +95,4 @@ def test_a_second_process_that_cannot_start_or_fails_leaves_the_work_here(
         monkeypatch.setattr(sys, "executable", python)  # the environment fails, not our code
         two = _write(snapshot, tmp_path / "two", TWO)
     assert two == one
-    assert "second process" in dump_log.text
+    assert "second process" in caplog.text
