@@ -96,9 +96,10 @@ def write_data_files(
     statuses = dict.fromkeys([ACTIVE, *(spec.status for spec in options.files)])
     charts_entry: dict[str, Any] = {}
     with contextlib.ExitStack() as stack:
-        side = _second_process(snapshot, folder, options, extra, stack)
+        second = _second_process(snapshot, folder, options, extra, stack)
+        taken = second.files if second else ()
         for status in statuses:
-            specs = [s for s in options.files if s.status == status and s not in side]
+            specs = [s for s in options.files if s.status == status and s not in taken]
             charts = CommonCharts() if status == ACTIVE else None
             try:
                 written, counts[status] = _write_pass(
@@ -111,11 +112,12 @@ def write_data_files(
             entries.update(written)
             if charts is not None:
                 charts_entry = _flowcharts_file(charts, folder)
-        if side:
-            answer = side.result()
-            if answer is None:  # moved on, or failed: this process writes the share
-                active = [s for s in options.files if s in side]
-                answer = _write_pass(snapshot, ACTIVE, active, folder, options, extra, None)
+        if second:
+            answer = second.answer()
+            if answer is None:  # moved on, or failed: this process writes its files
+                answer = _write_pass(snapshot, ACTIVE, list(taken), folder, options, extra, None)
+            else:
+                log.info("%s written by a second process", ", ".join(s.name for s in taken))
             written, count = answer
             if count != counts[ACTIVE]:
                 raise RuntimeError(
@@ -125,15 +127,17 @@ def write_data_files(
     return [entries[spec.name] for spec in options.files] + [charts_entry], counts
 
 
-class _Side(tuple):
-    """The files a second process writes (a tuple of DumpFile), and that process."""
+@dataclass(frozen=True)
+class _Second:
+    """The files a second process writes, and that process."""
 
-    process: subprocess.Popen | None = None
+    files: tuple[DumpFile, ...]
+    process: subprocess.Popen
 
-    def result(self) -> tuple[dict[str, dict[str, Any]], int] | None:
+    def answer(self) -> tuple[dict[str, dict[str, Any]], int] | None:
         """(entries, active count) as the process wrote them; None when it did not: the
         snapshot had moved on, or the process failed (logged)."""
-        assert self.process is not None and self.process.stdout is not None
+        assert self.process.stdout is not None
         out = self.process.stdout.read()
         if self.process.wait() != 0:
             log.warning("a dump's second process failed (%s); writing its files here", out)
@@ -148,8 +152,8 @@ def _second_process(
     options: DumpOptions,
     extra: dict[str, Any] | None,
     stack: contextlib.ExitStack,
-) -> _Side:
-    """Start the second process's share, or an empty _Side when one process is enough.
+) -> _Second | None:
+    """Start the second process on its share, or None when one process is enough.
 
     Its share (SECOND_PROCESS_FORMATS) splices stored fragments instead of decoding
     records; with it the two halves cost about the same (at 100k: the CSV ZIP alone is
@@ -162,12 +166,12 @@ def _second_process(
         s for s in options.files if s.status == ACTIVE and s.format in SECOND_PROCESS_FORMATS
     )
     if options.processes < 2 or not share:
-        return _Side()
+        return None
     active = snapshot.session.scalar(
         select(func.count()).select_from(filtered(ItemFilters()).subquery())
     )
     if (active or 0) < options.second_process_from:
-        return _Side()
+        return None
     job = {
         "url": snapshot.session.get_bind().engine.url.render_as_string(hide_password=False),
         "folder": str(folder),
@@ -177,7 +181,6 @@ def _second_process(
         "extra": extra,
         "seq": snapshot.position.seq,
     }
-    side = _Side(share)
     try:
         process = subprocess.Popen(
             [sys.executable, "-m", "qingdan_api.services.dump_share"],
@@ -187,7 +190,7 @@ def _second_process(
         )
     except OSError:
         log.warning("no second process for the dump; one process writes it all", exc_info=True)
-        return _Side()
+        return None
     stack.callback(_stop, process)  # also when this process fails first
     assert process.stdin is not None
     # A process that died at once closes the pipe; `result` then sees its exit status.
@@ -195,8 +198,7 @@ def _second_process(
         process.stdin.write(json.dumps(job))
     with contextlib.suppress(BrokenPipeError):
         process.stdin.close()
-    side.process = process
-    return side
+    return _Second(share, process)
 
 
 def _stop(process: subprocess.Popen) -> None:
