@@ -240,12 +240,13 @@ def _describe(response: Response, etag: str, modified, filename: str) -> None:
 def _dumped(snapshot: Snapshot, filters, fmt: registry.Format, options: dict, api_root: str):
     """The current dump's file that is this export byte for byte, or None (then stream).
 
-    Only the whole active list with the format's default options qualifies; the dump
-    must have been taken at the snapshot's change-feed position (services/dumped_exports).
+    Only the whole active list with the format's default options (those of a request
+    without any) qualifies; the dump must have been taken at the snapshot's change-feed
+    position (services/dumped_exports).
     """
     if not current_app.config["QINGDAN_EXPORTS_FROM_DUMPS"] or filters.given():
         return None
-    if "table" in options or options.get("bom") or options.get("labels", "en") != "en":
+    if options != _options(fmt, {}):
         return None
     return whole_list_file(
         snapshot.session, current_app.instance_path, snapshot.position.seq, fmt.name, api_root

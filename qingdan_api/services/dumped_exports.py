@@ -20,15 +20,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Dump
+from .catalog import ACTIVE
+from .dump_files import DATA_FILES
 from .dumps import MANIFEST, dumps_dir
 from .kept import Kept
 
 # Export format name (exporters.registry) -> the dump file holding the whole active list.
+# Not the CSV ZIP: a dump's package names the dump in its datapackage.json, an export's not.
 WHOLE_LIST_FILES = {
-    "json": "items.json",
-    "ndjson": "items.ndjson",
-    "xml": "items.xml",
-    "csv": "items.csv",
+    spec.format: spec.name
+    for spec in DATA_FILES
+    if spec.status == ACTIVE and spec.format != "csv-zip"
 }
 
 # manifest path -> the API root its links were written under; a dump never changes.
