@@ -24,6 +24,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # `sql` backend: an unfiltered search matching more items is answered approximately
     # from this many candidates per source (qingdan_api.search.sql._capped_rows).
     "QINGDAN_SEARCH_MATCH_CAP": (2000, int),
+    # `sql` backend on SQLite: words in more documents still match but are not scored
+    # (qingdan_api.search.common_terms: FTS5's bm25 walks each word's documents per query).
+    "QINGDAN_SEARCH_CUTOFF_FREQUENCY": (10000, int),
     "QINGDAN_PAGE_SIZE": (25, int),
     "QINGDAN_MAX_PAGE_SIZE": (200, int),
     # Rows per keyset query of an export or dump: 250 decoded records are ~8 MB per export

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from sqlalchemy import Float, Integer, column, delete, insert, text
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.selectable import Subquery
+from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.selectable import TextualSelect
 
 from ..models import SearchDocument
 from .documents import WEIGHTS, Document
 from .text import AllOf, Node, Term
 
 FIELDS = ("name", "codes", "titles", "body")  # FTS5 column order
+# bm25() is lower-is-better and negative; negated so every backend sorts descending.
+SCORE = "-bm25(search_fts, " + ", ".join(str(WEIGHTS[f]) for f in FIELDS) + ")"
 
 
 class Fts5Index:
@@ -50,6 +53,11 @@ class Fts5Index:
         session.execute(text("DELETE FROM search_fts"))
         session.execute(delete(SearchDocument))
 
+    def listed(self, ids: list[int], name: str = "listed") -> TextClause:
+        """`ids` for `IN (…)`, in one bound JSON text: 2,000 bound parameters cost more to
+        compile and bind than the statement took to run."""
+        return text(f"SELECT value FROM json_each(:{name})").bindparams(**{name: _json_ids(ids)})
+
     def matching_ids(self, node: Node, *, scope: str | None = None, name: str = "ids"):
         """The ids of the matching items, for `IN (…)` (evaluated once, not per row)."""
         return text(f"SELECT rowid FROM search_fts WHERE search_fts MATCH :{name}").bindparams(
@@ -64,17 +72,15 @@ class Fts5Index:
         name: str = "matches",
         cap: int | None = None,
         scored: bool = True,
-    ) -> Subquery:
+    ) -> TextualSelect:
         """(item_id, score) of the matching documents; higher score = better.
 
-        `name` names the subquery and its bound parameter, so that one statement can hold
-        several matches. With `cap`, only the `cap` most recently indexed matches (highest
-        item ids: FTS5 walks its doclists backwards, so the rest are never read). Without
-        `scored`, the score is 0 (no bm25 to compute).
+        `name` names its bound parameter, so that one statement can hold several matches
+        (the caller makes it a subquery or a CTE). With `cap`, only the `cap` most recently
+        indexed matches (highest item ids: FTS5 walks its doclists backwards, so the rest
+        are never read). Without `scored`, the score is 0 (no bm25 to compute).
         """
-        weights = ", ".join(str(WEIGHTS[f]) for f in FIELDS)
-        # bm25() is lower-is-better and negative; negate it so every backend sorts descending.
-        score = f"-bm25(search_fts, {weights})" if scored else "0.0"
+        score = SCORE if scored else "0.0"
         # LIMIT keeps SQLite from flattening this subquery into an outer join or GROUP BY,
         # where bm25() cannot be evaluated (-1: no limit).
         limit = f"ORDER BY rowid DESC LIMIT {int(cap)}" if cap else "LIMIT -1"
@@ -85,19 +91,37 @@ class Fts5Index:
             )
             .bindparams(**{name: fts5_expression(node, scope)})
             .columns(column("item_id", Integer), column("score", Float))
-            .subquery(name)
         )
 
-    def more_than(self, session: Session, node: Node, count: int) -> bool:
-        """Whether more than `count` documents match (reads at most count + 1 of them)."""
-        found = session.scalar(
-            text(
-                "SELECT count(*) FROM (SELECT 1 FROM search_fts "
-                "WHERE search_fts MATCH :expression LIMIT :enough)"
-            ),
-            {"expression": fts5_expression(node), "enough": count + 1},
+    def count_documents(self, session: Session, terms: list[Term], limit: int) -> dict[Term, int]:
+        """term -> the documents holding it, counted up to `limit` (see `common_terms`).
+
+        One statement; each term's doclist is read up to `limit` rows, not further.
+        """
+        counts = ", ".join(
+            f"(SELECT count(*) FROM (SELECT 1 FROM search_fts "
+            f"WHERE search_fts MATCH :t{i} LIMIT :limit))"
+            for i in range(len(terms))
         )
-        return found > count
+        found = session.execute(
+            text(f"SELECT {counts}"),
+            {"limit": limit, **{f"t{i}": fts5_expression(t) for i, t in enumerate(terms)}},
+        ).one()
+        return dict(zip(terms, found, strict=True))
+
+    def text_scores(
+        self, session: Session, node: Node, lowest: int, highest: int
+    ) -> dict[int, float]:
+        """item id -> bm25 text score of the documents matching `node` with ids in a range."""
+        return dict(
+            session.execute(
+                text(
+                    f"SELECT rowid, {SCORE} FROM search_fts "
+                    "WHERE search_fts MATCH :expression AND rowid BETWEEN :lowest AND :highest"
+                ),
+                {"expression": fts5_expression(node), "lowest": lowest, "highest": highest},
+            ).all()
+        )
 
 
 def fts5_expression(node: Node, scope: str | None = None) -> str:
@@ -137,6 +161,12 @@ class PostgresIndex:
     def clear(self, session: Session) -> None:
         session.execute(delete(SearchDocument))
 
+    def listed(self, ids: list[int], name: str = "listed") -> TextClause:
+        """`ids` for `IN (…)`, in one bound array."""
+        return text(f"SELECT unnest(CAST(:{name} AS integer[]))").bindparams(
+            **{name: [int(i) for i in ids]}
+        )
+
     def matching_ids(self, node: Node, *, scope: str | None = None, name: str = "ids"):
         return text(
             f"SELECT item_id FROM search_documents WHERE tsv @@ CAST(:{name} AS tsquery)"
@@ -150,7 +180,7 @@ class PostgresIndex:
         name: str = "matches",
         cap: int | None = None,
         scored: bool = True,
-    ) -> Subquery:
+    ) -> TextualSelect:
         score = (
             f"CAST(ts_rank('{PG_RANK_WEIGHTS}', tsv, CAST(:{name} AS tsquery)) AS double precision)"
             if scored
@@ -164,18 +194,11 @@ class PostgresIndex:
             )
             .bindparams(**{name: tsquery_expression(node, scope)})
             .columns(column("item_id", Integer), column("score", Float))
-            .subquery(name)
         )
 
-    def more_than(self, session: Session, node: Node, count: int) -> bool:
-        found = session.scalar(
-            text(
-                "SELECT count(*) FROM (SELECT 1 FROM search_documents "
-                "WHERE tsv @@ CAST(:expression AS tsquery) LIMIT :enough) AS enough"
-            ),
-            {"expression": tsquery_expression(node), "enough": count + 1},
-        )
-        return found > count
+    def count_documents(self, session: Session, terms: list[Term], limit: int) -> dict[Term, int]:
+        """None counted: ts_rank uses no document frequencies, no term costs more to score."""
+        return {}
 
 
 def tsvector_literal(document: Document) -> str:

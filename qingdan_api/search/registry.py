@@ -9,9 +9,13 @@ from .protocol import SearchBackend
 
 
 def _sql(config: dict[str, Any]) -> SearchBackend:
+    from .common_terms import CUTOFF_FREQUENCY
     from .sql import MATCH_CAP, SqlBackend
 
-    return SqlBackend(match_cap=config.get("QINGDAN_SEARCH_MATCH_CAP") or MATCH_CAP)
+    return SqlBackend(
+        match_cap=config.get("QINGDAN_SEARCH_MATCH_CAP") or MATCH_CAP,
+        cutoff_frequency=config.get("QINGDAN_SEARCH_CUTOFF_FREQUENCY") or CUTOFF_FREQUENCY,
+    )
 
 
 def _elasticsearch(config: dict[str, Any]) -> SearchBackend:

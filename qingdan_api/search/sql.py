@@ -7,13 +7,14 @@ from collections import Counter
 from collections.abc import Iterable
 from itertools import islice
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import case, func, literal, select, union
 from sqlalchemy.orm import Session
 
 from ..listings.filters import ACTIVE, ItemFilters
 from ..listings.sql import filtered
 from ..models import ItemVersion, SearchDocument, Unit
 from . import suggestions
+from .common_terms import CUTOFF_FREQUENCY, DocumentCounts, scoring_plan
 from .documents import (
     EXACT_NAME_BOOST,
     NAME_CLOSENESS_BOOST,
@@ -31,7 +32,6 @@ FACET_SIZE = 20
 # of 1M items otherwise cost seconds per request in reading, scoring and facet counting.
 MATCH_CAP = 2000
 UNFILTERED = ItemFilters(status=ACTIVE)
-CHUNK = 5000  # item ids per IN list, under SQLite's bound-parameter limit
 TARGET_CODES = tuple(str(n) for n in range(1, 7))
 REBUILD_BATCH = 2000
 
@@ -42,8 +42,9 @@ class SqlBackend:
     name = "sql"
     checkpoint_name = "sql"
 
-    def __init__(self, match_cap: int = MATCH_CAP):
+    def __init__(self, match_cap: int = MATCH_CAP, cutoff_frequency: int = CUTOFF_FREQUENCY):
         self.match_cap = match_cap  # QINGDAN_SEARCH_MATCH_CAP
+        self.counts = DocumentCounts(cutoff_frequency)  # QINGDAN_SEARCH_CUTOFF_FREQUENCY
 
     def write(self, session: Session, documents: list[Document], removed: list[int]) -> None:
         _native(session).write(session, documents, removed)
@@ -63,42 +64,45 @@ class SqlBackend:
 
     def search(self, session: Session, query: SearchQuery) -> SearchResults:
         native = _native(session)
-        # Filtered searches stay exact: the recent matches may hold none of what they want.
-        approximate = query.filters == UNFILTERED and native.more_than(
-            session, query.node, self.match_cap
+        cap = self.match_cap
+        counts = self.counts.of(session, query.node, native.count_documents)
+        # Terms in very many documents match but are not scored (see `common_terms`).
+        unscored, scoring = scoring_plan(query.node, counts, self.counts.cutoff, cap)
+        # The most recent matches, one more than the cap: every match when there are no more.
+        recent = dict(
+            session.execute(
+                select(native.match(query.node, cap=cap + 1, scored=not unscored).subquery())
+            ).all()
         )
-        if approximate:
-            rows = _capped_rows(session, native, query, self.match_cap)
+        if len(recent) <= cap:
+            # Every match is known: their versions are read by id, without a second
+            # full-text match (one cost 9 ms at 1M for an AND of common words).
+            statement = filtered(query.filters).where(
+                ItemVersion.item_id.in_(native.listed(list(recent)))
+            )
+            named = native.matching_ids(query.node, scope="name")
+            rows = session.execute(statement.with_only_columns(*_scored_columns(query, named)))
+            scores = _text_scores(session, native, scoring, list(recent)) if unscored else recent
+            return _results(session, query, _add(rows.all(), scores))
+        if query.filters == UNFILTERED:
+            recent = dict(islice(recent.items(), cap))
+            if unscored:
+                recent = _text_scores(session, native, scoring, list(recent))
+            rows = _capped_rows(session, native, query, cap, recent)
             return _results(session, query, rows, approximate=True)
-        matches = native.match(query.node)
+        # Filtered searches stay exact: the recent matches may hold none of what they want.
+        matches = native.match(query.node, scored=not unscored).subquery("matches")
         # An IN over the name-only match is evaluated once; an outer join to it made
         # SQLite rescan it for every row (quadratic on common words).
-        in_name = ItemVersion.item_id.in_(native.matching_ids(query.node, scope="name"))
+        named = native.matching_ids(query.node, scope="name")
         base = filtered(query.filters).join(matches, matches.c.item_id == ItemVersion.item_id)
-        typed_length = query_length(query.exact)
-        closeness = case(
-            (func.length(ItemVersion.name) <= typed_length, 1.0),
-            else_=literal(float(typed_length)) / func.length(ItemVersion.name),
-        )
-        score = (
-            matches.c.score
-            + case((ItemVersion.name == query.exact, EXACT_NAME_BOOST), else_=0.0)
-            + case((in_name, NAME_MATCH_BOOST + NAME_CLOSENESS_BOOST * closeness), else_=0.0)
-        )
         # One pass over the matches for the page, the total and the facets: ranking in one
         # query and counting in another read, scored and joined every match twice.
-        rows = session.execute(
-            base.with_only_columns(
-                ItemVersion.code,
-                score.label("score"),
-                ItemVersion.category,
-                ItemVersion.unit_id,
-                ItemVersion.level,
-                ItemVersion.region_code,
-                ItemVersion.target_mask,
-            )
-        ).all()
-        return _results(session, query, rows, approximate=False)
+        columns = _scored_columns(query, named, text_score=matches.c.score)
+        rows = session.execute(base.with_only_columns(*columns)).all()
+        if unscored:
+            rows = _add(rows, _text_scores(session, native, scoring, [r[7] for r in rows]))
+        return _results(session, query, rows)
 
     def suggest(self, session: Session, node: Node, typed: str, limit: int) -> list[Suggestion]:
         # A B-tree prefix range over distinct terms (see `suggestions`): a full-text match
@@ -106,10 +110,48 @@ class SqlBackend:
         return suggestions.suggest(session, typed, limit)
 
 
-def _results(session: Session, query: SearchQuery, rows: list, approximate: bool):
+def _scored_columns(query: SearchQuery, named, text_score=None) -> tuple:
+    """The columns of a scored match row: (code, score, category, unit_id, level,
+    region_code, target_mask, item_id); `named` selects the ids matching in their name.
+
+    The score is the tiers: the exact name, then the name match, closer names first
+    (`documents.EXACT_NAME_BOOST` and the boosts after it), plus `text_score` if given
+    (otherwise the text score is added to the rows, see `_add`).
+    """
+    typed_length = query_length(query.exact)
+    closeness = case(
+        (func.length(ItemVersion.name) <= typed_length, 1.0),
+        else_=literal(float(typed_length)) / func.length(ItemVersion.name),
+    )
+    score = (
+        (literal(0.0) if text_score is None else text_score)
+        + case((ItemVersion.name == query.exact, EXACT_NAME_BOOST), else_=0.0)
+        + case(
+            (ItemVersion.item_id.in_(named), NAME_MATCH_BOOST + NAME_CLOSENESS_BOOST * closeness),
+            else_=0.0,
+        )
+    )
+    return (
+        ItemVersion.code,
+        score.label("score"),
+        ItemVersion.category,
+        ItemVersion.unit_id,
+        ItemVersion.level,
+        ItemVersion.region_code,
+        ItemVersion.target_mask,
+        ItemVersion.item_id,
+    )
+
+
+def _add(rows: list, scores: dict[int, float]) -> list:
+    """`rows` (see `_scored_columns`) with the text scores of their items added."""
+    return [(r[0], r[1] + scores.get(r[7], 0.0), *r[2:]) for r in rows]
+
+
+def _results(session: Session, query: SearchQuery, rows: list, approximate: bool = False):
     """The page after `query.after`, the total and the facets of scored match rows.
 
-    `rows`: (code, score, category, unit_id, level, region_code, target_mask) tuples.
+    `rows`: (code, score, category, unit_id, level, region_code, target_mask, …) tuples.
     """
     total, facets = _facets(session, rows)
     if query.after is not None:
@@ -122,57 +164,47 @@ def _results(session: Session, query: SearchQuery, rows: list, approximate: bool
     return SearchResults(hits, total, facets, approximate=approximate)
 
 
-def _capped_rows(session: Session, native, query: SearchQuery, cap: int) -> list[tuple]:
+def _text_scores(session: Session, native, scoring: Node | None, ids: list[int]):
+    """item id -> text score for `ids` (matches), scored by the query `scoring` (see
+    `common_terms.scoring_plan`); ids it does not match (all their words common) score 0.
+    """
+    found = native.text_scores(session, scoring, min(ids), max(ids)) if scoring and ids else {}
+    return {item_id: found.get(item_id, 0.0) for item_id in ids}
+
+
+def _capped_rows(
+    session: Session,
+    native,
+    query: SearchQuery,
+    cap: int,
+    recent: dict[int, float],
+) -> list[tuple]:
     """Scored rows of the candidates of an unfiltered query with more than `cap` matches.
 
-    Candidates: the `cap` most recently indexed matches (scored by text), the `cap`
-    most recent name matches and the items named exactly as typed. Name
-    matches are sparser than matches, so the capped name matches hold every name match
-    among the capped matches: the name tier is right for every candidate, and the tiers
-    outweigh the text score of the few candidates that come without one. Reading,
+    Candidates: `recent`, the `cap` most recently indexed matches (item id -> text
+    score), the `cap` most recent name matches and the items named exactly as typed.
+    Name matches are sparser than matches, so the capped name matches hold every name
+    match among the capped matches: the name tier is right for every candidate, and the
+    tiers outweigh the text score of the few candidates that come without one. Reading,
     scoring and joining stay bounded whatever the word (one found in most items cost
-    seconds at 1M). Scores are summed in the order `search` sums them in SQL.
+    seconds at 1M).
     """
-    text_score = dict(session.execute(select(native.match(query.node, cap=cap))).all())
-    named = set(
-        session.scalars(
-            select(native.match(query.node, scope="name", cap=cap, scored=False).c.item_id)
-        )
+    named = native.match(query.node, scope="name", cap=cap, scored=False, name="named")
+    named_ids = select(named.cte("named").c.item_id)
+    active = ItemVersion.public_status == ACTIVE
+    candidates = union(
+        select(ItemVersion.item_id).where(
+            active, ItemVersion.item_id.in_(native.listed(list(recent)))
+        ),
+        named_ids,
+        select(ItemVersion.item_id).where(active, ItemVersion.name == query.exact),
     )
-    exact = set(
-        session.scalars(
-            select(ItemVersion.item_id).where(
-                ItemVersion.public_status == ACTIVE, ItemVersion.name == query.exact
-            )
-        )
+    # IN, not a join: SQLite then reads the versions by candidate id rather than scanning
+    # every public version for each candidate.
+    statement = select(*_scored_columns(query, named_ids)).where(
+        active, ItemVersion.item_id.in_(candidates)
     )
-    ids = sorted(text_score.keys() | named | exact)
-    typed_length = float(query_length(query.exact))
-    rows = []
-    for start in range(0, len(ids), CHUNK):
-        for item_id, code, name, *facet_values in session.execute(
-            select(
-                ItemVersion.item_id,
-                ItemVersion.code,
-                ItemVersion.name,
-                ItemVersion.category,
-                ItemVersion.unit_id,
-                ItemVersion.level,
-                ItemVersion.region_code,
-                ItemVersion.target_mask,
-            ).where(
-                ItemVersion.item_id.in_(ids[start : start + CHUNK]),
-                ItemVersion.public_status == ACTIVE,
-            )
-        ):
-            score = text_score.get(item_id, 0.0) + (
-                EXACT_NAME_BOOST if name == query.exact else 0.0
-            )
-            if item_id in named:
-                closeness = 1.0 if len(name) <= typed_length else typed_length / len(name)
-                score += NAME_MATCH_BOOST + NAME_CLOSENESS_BOOST * closeness
-            rows.append((code, score, *facet_values))
-    return rows
+    return _add(session.execute(statement).all(), recent)
 
 
 def _native(session: Session):
