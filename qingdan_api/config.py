@@ -27,6 +27,9 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
     # `sql` backend on SQLite: words in more documents still match but are not scored
     # (qingdan_api.search.common_terms: FTS5's bm25 walks each word's documents per query).
     "QINGDAN_SEARCH_CUTOFF_FREQUENCY": (10000, int),
+    # 2: catching up 20,000 changes or more, search documents are built by a second
+    # process while the index writes (qingdan_api.search.builder).
+    "QINGDAN_INDEX_PROCESSES": (2, int),
     "QINGDAN_PAGE_SIZE": (25, int),
     "QINGDAN_MAX_PAGE_SIZE": (200, int),
     # Rows per keyset query of an export or dump: 250 decoded records are ~8 MB per export

@@ -121,7 +121,11 @@ class QingdanAPI:
         session_factory = make_session_factory(writer_engine(engine))
         read_session_factory = make_session_factory(reader_engine(engine))
         # The indexer writes: on SQLite its transactions take the write lock up front too.
-        indexer = Indexer(session_factory, make_backend(app.config))
+        indexer = Indexer(
+            session_factory,
+            make_backend(app.config),
+            processes=app.config["QINGDAN_INDEX_PROCESSES"],
+        )
         for factory in (session_factory, read_session_factory):
             install_after_commit(factory, indexer)
         state = QingdanState(engine, session_factory, read_session_factory, api, prefix, indexer)

@@ -1,0 +1,131 @@
+"""Catching up with a second process that builds the documents (`search.builder`)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import text
+
+from qingdan_api import create_app
+from qingdan_api.search import indexer as indexer_module
+from qingdan_api.search.builder import DocumentBuilder
+from qingdan_api.search.indexer import Indexer
+from tests import factories as f
+from tests.conftest import drop_database, make_database
+
+from .conftest import search
+from .dataset import UNITS, records
+
+BATCH = 7  # changes per batch: the test city makes many
+
+
+@pytest.fixture(scope="module")
+def app(backend, tmp_path_factory):
+    url = make_database(backend, tmp_path_factory)
+    app = create_app(
+        {
+            "QINGDAN_DATABASE_URL": url,
+            "QINGDAN_INSTANCE": str(tmp_path_factory.mktemp("instance")),
+            "QINGDAN_SEARCH_CATCH_UP_ON_START": False,
+        }
+    )
+    with app.extensions["qingdan"].session_factory() as session:
+        f.load(session, UNITS, [{"history": [record]} for record in records()])
+    yield app
+    app.extensions["qingdan"].engine.dispose()
+    drop_database(url)
+
+
+def _indexer(app, processes: int) -> Indexer:
+    state = app.extensions["qingdan"]
+    return Indexer(state.session_factory, state.search.backend, processes, second_process_from=1)
+
+
+def _emptied(app) -> None:
+    state = app.extensions["qingdan"]
+    with state.session_factory() as session, session.begin():
+        state.search.backend.rebuild(session, [])
+        session.execute(text("DELETE FROM search_checkpoints WHERE name = 'sql'"))
+
+
+def _index(app) -> dict:
+    """Everything the `sql` index holds, comparable across builds."""
+    with app.extensions["qingdan"].session_factory() as session:
+        tables = {
+            "documents": "SELECT item_id, version_id, code FROM search_documents",
+            "suggestions": "SELECT kind, key, term, code, item_id, start, count, length "
+            "FROM search_suggestions",
+            "checkpoint": "SELECT seq FROM search_checkpoints WHERE name = 'sql'",
+        }
+        if session.get_bind().dialect.name == "sqlite":
+            tables["text"] = "SELECT rowid, name, codes, titles, body FROM search_fts"
+        else:
+            tables["text"] = "SELECT item_id, tsv::text FROM search_documents"
+        return {
+            name: sorted(map(tuple, session.execute(text(sql)))) for name, sql in tables.items()
+        }
+
+
+@pytest.fixture(scope="module")
+def built_here(app) -> dict:
+    _emptied(app)
+    assert _indexer(app, processes=1).catch_up(batch_size=BATCH) > 0
+    return _index(app)
+
+
+def test_documents_built_apart_make_the_same_index(app, built_here, monkeypatch):
+    monkeypatch.setattr(indexer_module, "COMMIT_EVERY", 3 * BATCH)  # several transactions
+    _emptied(app)
+    started = []
+    monkeypatch.setattr(
+        indexer_module,
+        "DocumentBuilder",
+        lambda url: started.append(url) or DocumentBuilder(url),
+    )
+    absorbed = _indexer(app, processes=2).catch_up(batch_size=BATCH)
+    assert started, "a second process built the documents"
+    assert absorbed == built_here["checkpoint"][0][0] > 3 * BATCH
+    assert _index(app) == built_here
+    page = search(app.test_client(), "食品经营许可")
+    assert page["items"][0]["name"] == "食品经营许可"
+
+
+def test_a_failed_builder_leaves_the_rest_to_this_process(app, built_here, monkeypatch, caplog):
+    _emptied(app)
+    monkeypatch.setattr(
+        indexer_module, "DocumentBuilder", lambda url: DocumentBuilder(url, command=["false"])
+    )
+    with caplog.at_level(logging.WARNING, logger="qingdan_api.search.indexer"):
+        _indexer(app, processes=2).catch_up(batch_size=BATCH)
+    assert "second process failed" in caplog.text
+    assert _index(app) == built_here
+
+
+def test_one_process_when_asked_or_when_little_is_pending(app, built_here, monkeypatch):
+    _emptied(app)
+    monkeypatch.setattr(indexer_module, "DocumentBuilder", lambda url: pytest.fail(url))
+    state = app.extensions["qingdan"]
+    Indexer(state.session_factory, state.search.backend, processes=2).catch_up(batch_size=BATCH)
+    assert _index(app) == built_here  # fewer changes than SECOND_PROCESS_FROM
+    _emptied(app)
+    _indexer(app, processes=1).catch_up(batch_size=BATCH)
+    assert _index(app) == built_here
+
+
+def test_the_batches_read_ahead_are_dropped_when_another_indexer_moved_on(
+    app, built_here, monkeypatch
+):
+    """Another indexer absorbs the same changes meanwhile: this one stops at its next
+    transaction instead of writing batches read before the checkpoint moved."""
+    monkeypatch.setattr(indexer_module, "COMMIT_EVERY", BATCH)
+    _emptied(app)
+    other = _indexer(app, processes=1)
+
+    class AnotherIndexerRuns:
+        def update(self, _count: int) -> None:
+            other.catch_up(batch_size=BATCH)
+
+    absorbed = _indexer(app, processes=2).catch_up(batch_size=BATCH, progress=AnotherIndexerRuns())
+    assert absorbed == BATCH  # its first transaction, then it saw the checkpoint had moved
+    assert _index(app) == built_here
