@@ -26,12 +26,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..db import make_engine
+from ..listings.filters import ACTIVE
 from ..models import ItemVersion
 from .documents import Document, build_document
 
 log = logging.getLogger(__name__)
 
-ACTIVE = "active"
 LENGTH_BYTES = 8
 
 

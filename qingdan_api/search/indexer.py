@@ -27,6 +27,7 @@ from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import page_cache
+from ..listings.filters import ACTIVE
 from ..models import Change, ItemVersion, SearchCheckpoint
 from .builder import BuilderFailed, DocumentBuilder, can_build_apart, read_documents
 from .documents import Document, build_document
@@ -34,7 +35,6 @@ from .protocol import SearchBackend
 
 log = logging.getLogger(__name__)
 
-ACTIVE = "active"
 BATCH_SIZE = 2000
 INDEXER_SESSION = "qingdan_search_indexer"  # session.info flag: the indexer's own sessions
 # How long catch-up waits for in-flight publications before trying again later.
@@ -123,7 +123,7 @@ class Indexer:
                 rows = self._changes(session, checkpoint, high_water, batch_size)
                 if not rows:
                     return absorbed
-                item_ids = {item_id for _seq, item_id in rows}
+                item_ids = _item_ids(rows)
                 documents = list(read_documents(session, item_ids))
                 self._write(session, item_ids, documents, rows[-1][0])
             absorbed += len(rows)
@@ -155,7 +155,7 @@ class Indexer:
                         return absorbed
                     for rows, documents in built:
                         checkpoint = rows[-1][0]
-                        item_ids = {item_id for _seq, item_id in rows}
+                        item_ids = _item_ids(rows)
                         self._write(session, item_ids, documents, checkpoint)
                         written += len(rows)
                         if written >= COMMIT_EVERY:
@@ -288,12 +288,17 @@ class Indexer:
             return session.scalar(select(func.max(Change.seq))) or 0
 
 
+def _item_ids(rows: list) -> set[int]:
+    """The items a batch of (seq, item_id) change rows touches, each once."""
+    return {item_id for _seq, item_id in rows}
+
+
 def _built(builder: DocumentBuilder, batches: Iterator[list]) -> Iterator[tuple[list, list]]:
     """(change rows, their documents) batch by batch, the builder kept BATCHES_AHEAD
     batches ahead; raises BuilderFailed."""
     sent: deque[list] = deque()
     for rows in batches:
-        builder.submit(list({item_id for _seq, item_id in rows}))
+        builder.submit(list(_item_ids(rows)))
         sent.append(rows)
         if len(sent) == BATCHES_AHEAD:
             break
@@ -301,7 +306,7 @@ def _built(builder: DocumentBuilder, batches: Iterator[list]) -> Iterator[tuple[
         rows = sent.popleft()
         documents = builder.receive()
         if (following := next(batches, None)) is not None:
-            builder.submit(list({item_id for _seq, item_id in following}))
+            builder.submit(list(_item_ids(following)))
             sent.append(following)
         yield rows, documents
 

@@ -12,7 +12,6 @@ from qingdan_api.search import indexer as indexer_module
 from qingdan_api.search.builder import DocumentBuilder
 from qingdan_api.search.indexer import Indexer
 from tests import factories as f
-from tests.conftest import drop_database, make_database
 
 from .conftest import search
 from .dataset import UNITS, records
@@ -21,11 +20,10 @@ BATCH = 7  # changes per batch: the test city makes many
 
 
 @pytest.fixture(scope="module")
-def app(backend, tmp_path_factory):
-    url = make_database(backend, tmp_path_factory)
+def app(database_url, tmp_path_factory):
     app = create_app(
         {
-            "QINGDAN_DATABASE_URL": url,
+            "QINGDAN_DATABASE_URL": database_url,
             "QINGDAN_INSTANCE": str(tmp_path_factory.mktemp("instance")),
             "QINGDAN_SEARCH_CATCH_UP_ON_START": False,
         }
@@ -34,7 +32,6 @@ def app(backend, tmp_path_factory):
         f.load(session, UNITS, [{"history": [record]} for record in records()])
     yield app
     app.extensions["qingdan"].engine.dispose()
-    drop_database(url)
 
 
 def _indexer(app, processes: int) -> Indexer:

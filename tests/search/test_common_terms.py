@@ -11,7 +11,6 @@ from qingdan_api.search.documents import EXACT_NAME_BOOST
 from qingdan_api.search.fts import Fts5Index
 from qingdan_api.search.text import AllOf, AnyOf, Term
 from tests import factories as f
-from tests.conftest import drop_database, make_database
 
 from .conftest import search
 from .dataset import UNITS, records
@@ -64,15 +63,14 @@ def test_the_plan_keeps_the_scoring_query_within_its_budget():
 
 
 @pytest.fixture(scope="module")
-def apps(backend, tmp_path_factory):
+def apps(database_url, tmp_path_factory):
     """One database searched four ways: (cutoff, cap) in {3, unbounded}²."""
-    url = make_database(backend, tmp_path_factory)
     made = {}
     for cutoff in (CUTOFF, 10**9):
         for cap in (CAP, 10**9):
             made[cutoff, cap] = create_app(
                 {
-                    "QINGDAN_DATABASE_URL": url,
+                    "QINGDAN_DATABASE_URL": database_url,
                     "QINGDAN_INSTANCE": str(tmp_path_factory.mktemp("instance")),
                     "QINGDAN_SEARCH_CATCH_UP_ON_START": False,
                     "QINGDAN_SEARCH_CUTOFF_FREQUENCY": cutoff,
@@ -84,7 +82,6 @@ def apps(backend, tmp_path_factory):
     yield made
     for app in made.values():
         app.extensions["qingdan"].engine.dispose()
-    drop_database(url)
 
 
 def _all_codes(client, q: str, **filters) -> list[str]:
