@@ -11,7 +11,14 @@ from .fragment import ExportFragment
 from .item import Item, ItemVersion
 from .notice import Notice, NoticeComment
 from .release import Release
-from .search import SearchCheckpoint, SearchDocument, SearchSuggestion
+from .search import (
+    SearchCheckpoint,
+    SearchCodeKey,
+    SearchDocument,
+    SearchPendingTermKey,
+    SearchTerm,
+    SearchTermKey,
+)
 from .source import HarvestConflict, Source
 from .unit import Unit
 
@@ -35,8 +42,11 @@ __all__ = [
     "NoticeComment",
     "Release",
     "SearchCheckpoint",
+    "SearchCodeKey",
     "SearchDocument",
-    "SearchSuggestion",
+    "SearchPendingTermKey",
+    "SearchTerm",
+    "SearchTermKey",
     "Source",
     "Unit",
     "utcnow",

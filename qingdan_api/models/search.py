@@ -9,6 +9,7 @@ index on `search_documents` on PostgreSQL. Both are created by the migration; se
 from __future__ import annotations
 
 from datetime import datetime
+from types import MappingProxyType
 
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -40,40 +41,82 @@ class SearchCheckpoint(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+# SQLite: the table is its primary key's B-tree. For tables that are read and written
+# only by their primary key, a rowid table would be one more B-tree per row written.
+WITHOUT_ROWID = MappingProxyType({"sqlite_with_rowid": False})
+
 # Prefix ranges (key >= :q AND key < :q || U+FFFF) need code-point order, not a locale's.
 SUGGESTION_KEY = String(300).with_variant(String(300, collation="C"), "postgresql")
 
 
-class SearchSuggestion(Base):
-    """Autocomplete terms, kept by the search indexer beside the full-text index.
+class SearchTerm(Base):
+    """A suggested term (an item's name, or name and sub-item name) and its published items.
 
-    kind 'code': one row per published item and code (implementation, basic, local), with
-    the item's term and code; these rows also record which term each item carries.
-    kind 'name': one row per distinct term (item name, or name and sub-item name) and
-    word-boundary suffix of it, so that a B-tree prefix range finds a term by its start or
-    by any word inside it; `count` and `code` summarise the published items carrying it.
+    One row per distinct term: `count` is how many published items carry it and `code`
+    the least of their codes. The term's keys are in `search_term_keys`, its items' code
+    keys in `search_code_keys`.
     """
 
-    __tablename__ = "search_suggestions"
-    __table_args__ = (
-        # Key first: an index led by `kind` (two values) looked selective to SQLite, which
-        # then scanned every row of a kind to find a batch's terms or items (quadratic
-        # indexing). Prefix ranges still use this one; the kind is checked in the index.
-        # The ranking columns and the id follow, so that a prefix range is ranked from
-        # the index alone (covering) and only the winners' rows are read: at 1M items the
-        # first 2,000 rows of a short prefix were 2,000 random reads of a table on disk.
-        Index("ix_search_suggestions_key_rank", "key", "kind", "start", "count", "length", "id"),
-        Index("ix_search_suggestions_term", "term"),
-        # Each indexing batch replaces its items' code rows: without this, a table scan.
-        Index("ix_search_suggestions_item", "item_id"),
-    )
+    __tablename__ = "search_terms"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(4))
-    key: Mapped[str] = mapped_column(SUGGESTION_KEY)  # normalised: [0-9a-z] and ideographs
-    term: Mapped[str] = mapped_column(String(600))  # what is suggested
+    term: Mapped[str] = mapped_column(String(600), unique=True)
     code: Mapped[str] = mapped_column(String(31))
-    item_id: Mapped[int | None] = mapped_column(Integer)  # 'code' rows only
-    start: Mapped[bool] = mapped_column(default=False)  # the key is the whole term
-    count: Mapped[int] = mapped_column(Integer, default=1)
+    count: Mapped[int] = mapped_column(Integer)
     length: Mapped[int] = mapped_column(Integer)
+
+
+class SearchTermKey(Base):
+    """One key of a term: its whole key (`start`) or the key from one of its word starts on.
+
+    A B-tree prefix range over `key` finds a term by its start or by any word inside it.
+    The primary key is the only index and, on SQLite, the table itself (WITHOUT ROWID):
+    about twenty keys per term make this the index's largest table (10M rows at 1M
+    items), and each further index or rowid table was one more B-tree that every new term
+    inserted into at scattered places.
+    """
+
+    __tablename__ = "search_term_keys"
+    __table_args__ = (dict(WITHOUT_ROWID),)
+
+    key: Mapped[str] = mapped_column(SUGGESTION_KEY, primary_key=True)
+    term_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    start: Mapped[bool] = mapped_column(default=False)  # the key is the whole term's
+
+
+class SearchPendingTermKey(Base):
+    """Keys of terms created by recent writes, not yet merged into `search_term_keys`.
+
+    New terms' keys land at scattered places of the key table: at 1M items, inserting
+    them one batch at a time rewrote much of a 10M-row B-tree on every commit, a cost that
+    grew with the index. Here they are appended in term order instead, and merged into
+    the key table in key order (`search.suggestions.merge`) once they are as many as the
+    merged ones, and whenever a catch-up ends; until then @suggest does not see them.
+    """
+
+    __tablename__ = "search_pending_term_keys"
+    __table_args__ = (dict(WITHOUT_ROWID),)
+
+    term_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(SUGGESTION_KEY, primary_key=True)
+    start: Mapped[bool] = mapped_column(default=False)
+
+
+class SearchCodeKey(Base):
+    """One code of one published item (implementation, basic, local), in its matching form.
+
+    These rows also record which term each indexed item carries (`term_id`) and its code,
+    from which a term's count and least code are kept.
+    """
+
+    __tablename__ = "search_code_keys"
+    __table_args__ = (
+        Index("ix_search_code_keys_key", "key", "code"),  # code prefixes, in code order
+        Index("ix_search_code_keys_term", "term_id", "code"),  # a term's least code
+        dict(WITHOUT_ROWID),
+    )
+
+    item_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(SUGGESTION_KEY, primary_key=True)
+    term_id: Mapped[int] = mapped_column(Integer)
+    code: Mapped[str] = mapped_column(String(31))

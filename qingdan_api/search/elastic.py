@@ -388,6 +388,9 @@ class ElasticsearchBackend:
             refresh="wait_for",  # a client that publishes, then searches, finds it
         )
 
+    def settle(self, session: Session) -> None:
+        """Nothing deferred: each `write` waits for its refresh."""
+
     def rebuild(self, session: Session, documents: Iterable[Document]) -> None:
         old = self._current_indexes()
         index = self._new_index()

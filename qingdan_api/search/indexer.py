@@ -121,14 +121,17 @@ class Indexer:
             with self._session(connection) as session, session.begin():
                 checkpoint = self._claim(session)
                 rows = self._changes(session, checkpoint, high_water, batch_size)
-                if not rows:
-                    return absorbed
-                item_ids = _item_ids(rows)
-                documents = list(read_documents(session, item_ids))
-                self._write(session, item_ids, documents, rows[-1][0])
+                if rows:
+                    item_ids = _item_ids(rows)
+                    documents = list(read_documents(session, item_ids))
+                    self._write(session, item_ids, documents, rows[-1][0])
+                if len(rows) < batch_size:  # the last batch: nothing left deferred
+                    self.backend.settle(session)
             absorbed += len(rows)
-            if progress is not None:
+            if progress is not None and rows:
                 progress.update(len(rows))
+            if len(rows) < batch_size:
+                return absorbed
 
     def _absorb_ahead(
         self,
@@ -160,6 +163,8 @@ class Indexer:
                         written += len(rows)
                         if written >= COMMIT_EVERY:
                             break
+                    if written < COMMIT_EVERY:  # nothing more to write: nothing left deferred
+                        self.backend.settle(session)
                 if not written:
                     return absorbed
                 absorbed += written

@@ -71,6 +71,15 @@ class SearchBackend(Protocol):
         """Replace the whole index by `documents`, atomically for readers."""
         ...
 
+    def settle(self, session: Session) -> None:
+        """Finish what `write` deferred, so that every query sees everything written.
+
+        Called once a catch-up or a rebuild has written all it had to; a backend may
+        defer part of a long run of writes until then (the `sql` backend's new
+        autocomplete keys).
+        """
+        ...
+
     def search(self, session: Session, query: SearchQuery) -> SearchResults: ...
 
     def suggest(self, session: Session, node: Node, typed: str, limit: int) -> list[Suggestion]:

@@ -58,6 +58,10 @@ class SqlBackend:
         iterator = iter(documents)
         while batch := list(islice(iterator, REBUILD_BATCH)):
             self.write(session, batch, [])
+        self.settle(session)
+
+    def settle(self, session: Session) -> None:
+        suggestions.merge(session, everything=True)
 
     def count(self, session: Session) -> int:
         return session.scalar(select(func.count()).select_from(SearchDocument)) or 0

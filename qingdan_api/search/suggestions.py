@@ -1,4 +1,4 @@
-"""Autocomplete terms of the `sql` backend: a B-tree prefix index kept by the indexer."""
+"""Autocomplete terms of the `sql` backend: B-tree prefix indexes kept by the indexer."""
 
 from __future__ import annotations
 
@@ -7,20 +7,34 @@ from collections.abc import Iterator
 from typing import Any
 
 import rjieba
-from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlalchemy import (
+    Integer,
+    Table,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from ..models import SearchSuggestion
+from ..models import SearchCodeKey, SearchPendingTermKey, SearchTerm, SearchTermKey
 from .documents import Document
 from .protocol import Suggestion
 from .text import _HAS_DIGIT, MIN_CODE_PREFIX, STOPWORDS, code_term
 
-CODE = "code"
-NAME = "name"
 TOP = "\uffff"  # above every character a key can hold (keys are BMP-only, see text.TERM)
 CHUNK = 500  # stays under SQLite's bound-parameter limit
-FETCH_FACTOR = 4  # rows fetched per suggestion wanted: one term can match several suffixes
-SCAN_CAP = 2000  # name rows of a prefix range ranked at most (see `suggest`)
+FETCH_FACTOR = 4  # code keys fetched per suggestion wanted: a term has many items
+SCAN_CAP = 2000  # keys of a prefix range ranked at most (see `suggest`)
+
+TERMS: Table = SearchTerm.__table__
+TERM_KEYS: Table = SearchTermKey.__table__
+PENDING_KEYS: Table = SearchPendingTermKey.__table__
+CODE_KEYS: Table = SearchCodeKey.__table__
 
 
 def key_of(text: str | None) -> str:
@@ -44,150 +58,202 @@ def suffix_keys(term: str) -> list[str]:
 
 
 def write(session: Session, documents: list[Document], removed: list[int]) -> None:
-    """Replace the code rows of the touched items, then adjust the name rows of their terms.
+    """Replace the code keys of the touched items, then adjust the terms they left and joined.
 
-    The name rows are adjusted by difference (items that left a term, items that joined
-    it), not re-counted from the code rows: a re-count cost as many rows as the touched
-    terms had carriers, which grows with the index for names shared across units.
+    A term new to the index is written once with its keys (about twenty: one per word
+    start); after that, items joining or leaving it only update its `search_terms` row,
+    by difference, not by re-counting its items (which grew with the index for names
+    shared across units).
     """
     ids = [d.item_id for d in documents] + list(removed)
-    left: dict[int, tuple[str, str]] = {}  # item id -> (term, code) it carried
+    left: list[tuple[int, str]] = []  # (term id, code) of each item that carried one
     for chunk in _chunks(ids):
-        # Only code rows carry an item id: no `kind` condition, which could lure the
-        # planner off the item index.
-        left.update(
-            (item_id, (term, code))
-            for item_id, term, code in session.execute(
-                select(SearchSuggestion.item_id, SearchSuggestion.term, SearchSuggestion.code)
-                .where(SearchSuggestion.item_id.in_(chunk))
-                .distinct()
-            )
+        left += session.execute(
+            select(CODE_KEYS.c.term_id, CODE_KEYS.c.code)
+            .where(CODE_KEYS.c.item_id.in_(chunk))
+            .group_by(CODE_KEYS.c.item_id, CODE_KEYS.c.term_id, CODE_KEYS.c.code)
+        ).all()
+        session.execute(delete(CODE_KEYS).where(CODE_KEYS.c.item_id.in_(chunk)))
+    joined = [(term_of(d.record), d.code) for d in documents]
+    term_ids, created = _term_ids(session, joined)
+    _insert(
+        session,
+        CODE_KEYS,
+        ("item_id", "key", "term_id", "code"),
+        [
+            (document.item_id, key, term_ids[term], document.code)
+            for document, (term, _code) in zip(documents, joined, strict=True)
+            for key in dict.fromkeys(document.fields["codes"])
+        ],
+    )
+    _adjust(
+        session,
+        left,
+        [(term_ids[term], code) for term, code in joined if term_ids[term] not in created],
+    )
+    merge(session)
+
+
+def _term_ids(session: Session, joined: list[tuple[str, str]]) -> tuple[dict[str, int], set[int]]:
+    """The id of each joined (term, code), and the ids of the terms created for this batch.
+
+    A created term already counts the batch's items that carry it and their least code.
+    """
+    ids = _ids_of(session, sorted({term for term, _code in joined}))
+    new: dict[str, list[str]] = {}
+    for term, code in joined:
+        if term not in ids:
+            new.setdefault(term, []).append(code)
+    if not new:
+        return ids, set()
+    _insert(
+        session,
+        TERMS,
+        ("term", "code", "count", "length"),
+        [(term, min(codes), len(codes), len(term)) for term, codes in new.items()],
+    )
+    ids |= _ids_of(session, sorted(new))
+    _insert(
+        session,
+        PENDING_KEYS,
+        ("term_id", "key", "start"),
+        [(ids[term], key, i == 0) for term in new for i, key in enumerate(suffix_keys(term))],
+    )
+    return ids, {ids[term] for term in new}
+
+
+def _ids_of(session: Session, terms: list[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for chunk in _chunks(terms):
+        ids.update(
+            session.execute(select(TERMS.c.term, TERMS.c.id).where(TERMS.c.term.in_(chunk))).all()
         )
-        session.execute(delete(SearchSuggestion).where(SearchSuggestion.item_id.in_(chunk)))
-    rows = []
-    joined: list[tuple[str, str]] = []
-    for document in documents:
-        term = term_of(document.record)
-        joined.append((term, document.code))
-        for key in dict.fromkeys(document.fields["codes"]):
-            rows.append(_row(CODE, key, term, document.code, document.item_id, False, 1))
-    if rows:
-        _insert(session, rows)
-    _adjust(session, list(left.values()), joined)
+    return ids
 
 
-def _adjust(session: Session, left: list[tuple[str, str]], joined: list[tuple[str, str]]) -> None:
-    """Name rows after items (term, code) left and joined: counts moved, codes kept least.
+def _adjust(session: Session, left: list[tuple[int, str]], joined: list[tuple[int, str]]) -> None:
+    """Terms after items (term id, code) left and joined: counts moved, codes kept least.
 
     A term's `code` is the least code of the items carrying it; only when that item left
-    (and did not come back) is the least code looked up again, through the term index.
+    (and did not come back) is the least code looked up again, through the term index of
+    the code keys. A term no item carries any more is deleted with its keys.
     """
-    delta: Counter[str] = Counter()
-    gained: dict[str, list[str]] = {}
-    lost: dict[str, set[str]] = {}
-    for term, code in left:
-        delta[term] -= 1
-        lost.setdefault(term, set()).add(code)
-    for term, code in joined:
-        delta[term] += 1
-        gained.setdefault(term, []).append(code)
-    terms = sorted(set(delta) | set(gained))
-    current: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(terms):
+    delta: Counter[int] = Counter()
+    gained: dict[int, list[str]] = {}
+    lost: dict[int, set[str]] = {}
+    for term_id, code in left:
+        delta[term_id] -= 1
+        lost.setdefault(term_id, set()).add(code)
+    for term_id, code in joined:
+        delta[term_id] += 1
+        gained.setdefault(term_id, []).append(code)
+    current: dict[int, tuple[str, int, str]] = {}
+    for chunk in _chunks(sorted(delta)):
         current.update(
-            (term, (count, code))
-            for term, count, code in session.execute(
-                select(SearchSuggestion.term, SearchSuggestion.count, SearchSuggestion.code).where(
-                    SearchSuggestion.term.in_(chunk),
-                    SearchSuggestion.kind == NAME,
-                    SearchSuggestion.start.is_(True),
+            (term_id, (term, count, code))
+            for term_id, term, count, code in session.execute(
+                select(TERMS.c.id, TERMS.c.term, TERMS.c.count, TERMS.c.code).where(
+                    TERMS.c.id.in_(chunk)
                 )
             )
         )
-    new_rows, changed, emptied, relook = [], [], [], []
-    for term in terms:
-        codes = gained.get(term, [])
-        if term not in current:
-            if delta[term] > 0:
-                new_rows += _name_rows(term, min(codes), delta[term])
-            continue
-        count, code = current[term]
-        count += delta[term]
+    changed, emptied, relook = [], [], {}
+    for term_id, (term, count, code) in current.items():
+        codes = gained.get(term_id, [])
+        count += delta[term_id]
         if count <= 0:
-            emptied.append(term)
-        elif code in lost.get(term, set()) - set(codes):
-            relook.append((term, count))
-        elif delta[term] or (codes and min(codes) < code):
-            changed.append({"t": term, "n": count, "c": min([code, *codes])})
-    for term, least in _least_codes(session, [t for t, _n in relook]).items():
-        changed.append({"t": term, "n": dict(relook)[term], "c": least})
-    for chunk in _chunks(emptied):
-        session.execute(
-            delete(SearchSuggestion).where(
-                SearchSuggestion.term.in_(chunk), SearchSuggestion.kind == NAME
-            )
-        )
-    if changed:  # Core, not ORM: an executemany UPDATE keyed by term, not by primary key
-        table = SearchSuggestion.__table__
+            emptied.append((term_id, term))
+        elif code in lost.get(term_id, set()) - set(codes):
+            relook[term_id] = count
+        elif delta[term_id] or (codes and min(codes) < code):
+            changed.append({"i": term_id, "n": count, "c": min([code, *codes])})
+    for term_id, least in _least_codes(session, list(relook)).items():
+        changed.append({"i": term_id, "n": relook[term_id], "c": least})
+    if changed:  # Core, not ORM: one executemany UPDATE
         session.connection().execute(
-            update(table)
-            .where(table.c.term == bindparam("t"), table.c.kind == NAME)
+            update(TERMS)
+            .where(TERMS.c.id == bindparam("i"))
             .values(count=bindparam("n"), code=bindparam("c")),
             changed,
         )
-    if new_rows:
-        _insert(session, new_rows)
+    _delete_terms(session, emptied)
 
 
-COLUMNS = ("kind", "key", "term", "code", "item_id", "start", "count", "length")
+def _delete_terms(session: Session, terms: list[tuple[int, str]]) -> None:
+    """Delete terms (id, term) and their keys, found by primary key from the term itself."""
+    keys = [(key, term_id) for term_id, term in terms for key in suffix_keys(term)]
+    for chunk in _chunks(keys, CHUNK // 2):
+        for table in (TERM_KEYS, PENDING_KEYS):
+            session.execute(delete(table).where(tuple_(table.c.key, table.c.term_id).in_(chunk)))
+    for chunk in _chunks([term_id for term_id, _term in terms]):
+        session.execute(delete(TERMS).where(TERMS.c.id.in_(chunk)))
 
 
-def _insert(session: Session, rows: list[tuple]) -> None:
-    """Insert rows (tuples in COLUMNS order) with the driver's own executemany.
+def _insert(session: Session, table: Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert rows (tuples in `columns` order) with the driver's own executemany.
 
-    About 20 rows per item (one per word start of its name): SQLAlchemy's per-row
-    parameter processing cost as much CPU as SQLite's writing them.
+    About twenty key rows per new term: SQLAlchemy's per-row parameter processing cost
+    as much CPU as SQLite's writing them.
     """
+    if not rows:
+        return
     connection = session.connection()
     quote = connection.dialect.identifier_preparer.quote
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     connection.exec_driver_sql(
-        f"INSERT INTO {SearchSuggestion.__tablename__} ({', '.join(map(quote, COLUMNS))}) "
-        f"VALUES ({', '.join([mark] * len(COLUMNS))})",
+        f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, columns))}) "
+        f"VALUES ({', '.join([mark] * len(columns))})",
         rows,
     )
 
 
-def _least_codes(session: Session, terms: list[str]) -> dict[str, str]:
-    least: dict[str, str] = {}
-    for chunk in _chunks(terms):
+def _least_codes(session: Session, term_ids: list[int]) -> dict[int, str]:
+    least: dict[int, str] = {}
+    for chunk in _chunks(term_ids):
         least.update(
             session.execute(
-                select(SearchSuggestion.term, func.min(SearchSuggestion.code))
-                .where(SearchSuggestion.term.in_(chunk), SearchSuggestion.kind == CODE)
-                .group_by(SearchSuggestion.term)
+                select(CODE_KEYS.c.term_id, func.min(CODE_KEYS.c.code))
+                .where(CODE_KEYS.c.term_id.in_(chunk))
+                .group_by(CODE_KEYS.c.term_id)
             ).all()
         )
     return least
 
 
-def _name_rows(term: str, code: str, count: int) -> list[tuple]:
-    return [
-        _row(NAME, key, term, code, None, i == 0, count) for i, key in enumerate(suffix_keys(term))
-    ]
+def _chunks(values: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
-def _chunks(values: list) -> Iterator[list]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
+def merge(session: Session, everything: bool = False) -> None:
+    """Move the pending keys of new terms into the key table, in key order.
 
-
-def _row(kind, key, term, code, item_id, start, count) -> tuple:
-    return (kind, key, term, code, item_id, start, count, len(term))
+    Unless `everything`, only once the pending terms are at least as many as the merged
+    ones: each merge then costs at most about as much as the keys it adds, so merging
+    stays proportional to the keys written, whatever the index's size (a catch-up from
+    empty to 1M items merges about twice its keys in all). Counted by term ids, which
+    rise as terms are created: the pending ones are the newest.
+    """
+    lowest_pending = session.scalar(select(func.min(PENDING_KEYS.c.term_id)))
+    if lowest_pending is None:
+        return
+    if not everything:
+        lowest, highest = session.execute(select(func.min(TERMS.c.id), func.max(TERMS.c.id))).one()
+        if highest - lowest_pending + 1 < lowest_pending - lowest:
+            return
+    pending = select(PENDING_KEYS.c.key, PENDING_KEYS.c.term_id, PENDING_KEYS.c.start)
+    session.execute(
+        insert(TERM_KEYS).from_select(
+            ["key", "term_id", "start"],
+            pending.order_by(PENDING_KEYS.c.key, PENDING_KEYS.c.term_id),
+        )
+    )
+    session.execute(delete(PENDING_KEYS))
 
 
 def clear(session: Session) -> None:
-    session.execute(delete(SearchSuggestion))
+    for table in (CODE_KEYS, PENDING_KEYS, TERM_KEYS, TERMS):
+        session.execute(delete(table))
 
 
 def suggest(session: Session, typed: str, limit: int) -> list[Suggestion]:
@@ -201,60 +267,44 @@ def suggest(session: Session, typed: str, limit: int) -> list[Suggestion]:
     key = key_of(typed)
     if not key or key in STOPWORDS:
         return []
-    code_like = bool(_HAS_DIGIT.search(key)) and len(key) >= MIN_CODE_PREFIX
-    kind = CODE if code_like else NAME
-    in_range = and_(
-        SearchSuggestion.kind == kind, SearchSuggestion.key >= key, SearchSuggestion.key < key + TOP
+    if bool(_HAS_DIGIT.search(key)) and len(key) >= MIN_CODE_PREFIX:
+        return _by_code(session, key, limit)
+    # The first SCAN_CAP keys of the range, then ranked: a character or two of input spans
+    # millions of keys at 1M items, and ranking them all cost far more than a keystroke
+    # may. Ranking is exact whenever the range is smaller. A term found by two of its
+    # keys counts once, as its best (its start if that is one of them).
+    window = (
+        select(TERM_KEYS.c.term_id, cast(TERM_KEYS.c.start, Integer).label("start"))
+        .where(TERM_KEYS.c.key >= key, TERM_KEYS.c.key < key + TOP)
+        .order_by(TERM_KEYS.c.key)
+        .limit(SCAN_CAP)
+        .subquery("window")
     )
-    columns = (SearchSuggestion.term, SearchSuggestion.code, SearchSuggestion.count)
-    if code_like:
-        ranked = (
-            select(*columns).where(in_range).order_by(SearchSuggestion.key, SearchSuggestion.code)
-        )
-    else:
-        # The first SCAN_CAP keys of the range, then ranked: a character or two of input
-        # spans millions of rows at 1M items, and sorting them all cost far more than a
-        # keystroke may. Ranking is exact whenever the range is smaller. The window and
-        # its ranks come from the (key, kind, start, count, length, id) index alone; only
-        # rows ranked within what is fetched (ties at the edge included) are then read.
-        window = (
-            select(
-                SearchSuggestion.id,
-                SearchSuggestion.start,
-                SearchSuggestion.count,
-                SearchSuggestion.length,
-            )
-            .where(in_range)
-            .order_by(SearchSuggestion.key)
-            .limit(SCAN_CAP)
-            .subquery("window")
-        )
-        order = (window.c.start.desc(), window.c.count.desc(), window.c.length)
-        places = select(*window.c, func.rank().over(order_by=order).label("place")).subquery(
-            "places"
-        )
-        ranked = (
-            select(SearchSuggestion.term, SearchSuggestion.code, places.c.count)
-            .join_from(places, SearchSuggestion, SearchSuggestion.id == places.c.id)
-            .where(places.c.place <= limit * FETCH_FACTOR)
-            .order_by(
-                places.c.start.desc(), places.c.count.desc(), places.c.length, SearchSuggestion.term
-            )
-        )
-    rows = session.execute(ranked.limit(limit * FETCH_FACTOR))
-    found: dict[str, tuple[str, int]] = {}
+    found = (
+        select(window.c.term_id, func.max(window.c.start).label("start"))
+        .group_by(window.c.term_id)
+        .subquery("found")
+    )
+    ranked = (
+        select(TERMS.c.term, TERMS.c.code, TERMS.c.count)
+        .join_from(found, TERMS, TERMS.c.id == found.c.term_id)
+        .order_by(found.c.start.desc(), TERMS.c.count.desc(), TERMS.c.length, TERMS.c.term)
+        .limit(limit)
+    )
+    return [Suggestion(*row) for row in session.execute(ranked)]
+
+
+def _by_code(session: Session, key: str, limit: int) -> list[Suggestion]:
+    """Terms of the items whose code starts with `key`, in code order; each term once,
+    with its least matching code and how many items carry it."""
+    rows = session.execute(
+        select(TERMS.c.term, CODE_KEYS.c.code, TERMS.c.count)
+        .join_from(CODE_KEYS, TERMS, TERMS.c.id == CODE_KEYS.c.term_id)
+        .where(CODE_KEYS.c.key >= key, CODE_KEYS.c.key < key + TOP)
+        .order_by(CODE_KEYS.c.key, CODE_KEYS.c.code)
+        .limit(limit * FETCH_FACTOR)
+    )
+    found: dict[str, Suggestion] = {}
     for term, code, count in rows:
-        found.setdefault(term, (code, count))
-    terms = list(found)[:limit]
-    if code_like:  # a code row stands for one item; report how many carry its term
-        counts = dict(
-            session.execute(
-                select(SearchSuggestion.term, SearchSuggestion.count).where(
-                    SearchSuggestion.kind == NAME,
-                    SearchSuggestion.start.is_(True),
-                    SearchSuggestion.term.in_(terms),
-                )
-            ).all()
-        )
-        return [Suggestion(t, found[t][0], counts.get(t, 1)) for t in terms]
-    return [Suggestion(t, *found[t]) for t in terms]
+        found.setdefault(term, Suggestion(term, code, count))
+    return list(found.values())[:limit]

@@ -51,8 +51,12 @@ def _index(app) -> dict:
     with app.extensions["qingdan"].session_factory() as session:
         tables = {
             "documents": "SELECT item_id, version_id, code FROM search_documents",
-            "suggestions": "SELECT kind, key, term, code, item_id, start, count, length "
-            "FROM search_suggestions",
+            "terms": "SELECT term, code, count, length FROM search_terms",
+            "term keys": "SELECT k.key, t.term, k.start FROM search_term_keys k "
+            "JOIN search_terms t ON t.id = k.term_id",
+            "pending keys": "SELECT term_id FROM search_pending_term_keys",
+            "code keys": "SELECT c.item_id, c.key, t.term, c.code FROM search_code_keys c "
+            "JOIN search_terms t ON t.id = c.term_id",
             "checkpoint": "SELECT seq FROM search_checkpoints WHERE name = 'sql'",
         }
         if session.get_bind().dialect.name == "sqlite":

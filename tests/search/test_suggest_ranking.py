@@ -1,8 +1,8 @@
 """Name suggestions are ranked exactly as the rule says, also when ties cross the fetch edge.
 
-The ranking is read from the prefix index and only the rows within what is fetched are
-read back (search/suggestions.py); rows tied with the last one fetched must still be
-ordered by term, as if every row of the range had been sorted.
+The window of keys is read from the key table and ranked with the terms' counts
+(search/suggestions.py); terms tied with the last one fetched must still be ordered by
+term, as if every key of the range had been sorted.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import insert
 
 from qingdan_api import create_app
-from qingdan_api.models import SearchSuggestion
+from qingdan_api.models import SearchTerm, SearchTermKey
 from qingdan_api.search import suggestions
 from tests.conftest import drop_database, make_database
 
@@ -44,10 +44,10 @@ def _rows(rng: random.Random) -> list[dict]:
     for n in range(20):
         rows.append(dict(term=f"城镇燃气许可{n:03d}", start=False, count=50, length=7))
     rng.shuffle(rows)  # insertion order (ids) must not matter
-    for row in rows:
+    for term_id, row in enumerate(rows, 1):
         key = suggestions.key_of(row["term"])
-        row.update(kind=suggestions.NAME, code="11449901MB0000019M4440112001000")
-        row["key"] = key if row["start"] else key[2:]  # a suffix row: 燃气… inside 城镇燃气…
+        row.update(id=term_id, code="11449901MB0000019M4440112001000")
+        row["key"] = key if row["start"] else key[2:]  # a suffix key: 燃气… inside 城镇燃气…
     return rows
 
 
@@ -66,7 +66,12 @@ def _exact(rows: list[dict], typed: str, limit: int) -> list[tuple[str, int]]:
 @pytest.mark.parametrize("limit", [1, 5, 10, 20])
 def test_ties_at_the_fetch_edge_are_ordered_by_term(session, limit):
     rows = _rows(random.Random(limit))
-    session.execute(insert(SearchSuggestion), rows)
+    columns = ("id", "term", "code", "count", "length")
+    session.execute(insert(SearchTerm), [{c: r[c] for c in columns} for r in rows])
+    session.execute(
+        insert(SearchTermKey),
+        [{"key": r["key"], "term_id": r["id"], "start": r["start"]} for r in rows],
+    )
     session.commit()
     got = [(s.name, s.count) for s in suggestions.suggest(session, "燃气", limit)]
     assert got == _exact(rows, "燃气", limit)

@@ -1,4 +1,4 @@
-"""The `sql` backend's suggestion rows, adjusted batch by batch, equal a full re-count."""
+"""The `sql` backend's suggestion terms, adjusted batch by batch, equal a full re-count."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from qingdan_api import create_app
-from qingdan_api.models import SearchSuggestion
+from qingdan_api.models import SearchCodeKey, SearchPendingTermKey, SearchTerm, SearchTermKey
 from qingdan_api.search import suggestions
 from tests import factories as f
 from tests.conftest import drop_database, make_database
@@ -40,29 +40,38 @@ def app(backend, tmp_path_factory):
 
 
 def name_rows(session) -> set[tuple]:
+    """Every key of every term, with the term's count and least code; none pending, and
+    no key or code key of a term that is gone."""
+    assert not session.scalar(select(func.count()).select_from(SearchPendingTermKey))
+    for table in (SearchTermKey, SearchCodeKey):
+        assert not session.scalar(
+            select(func.count())
+            .select_from(table)
+            .where(table.term_id.not_in(select(SearchTerm.id)))
+        )
     return set(
         session.execute(
             select(
-                SearchSuggestion.key,
-                SearchSuggestion.term,
-                SearchSuggestion.code,
-                SearchSuggestion.start,
-                SearchSuggestion.count,
-            ).where(SearchSuggestion.kind == suggestions.NAME)
+                SearchTermKey.key,
+                SearchTerm.term,
+                SearchTerm.code,
+                SearchTermKey.start,
+                SearchTerm.count,
+            ).join_from(SearchTermKey, SearchTerm, SearchTerm.id == SearchTermKey.term_id)
         ).all()
     )
 
 
 def recounted(session) -> set[tuple]:
-    """The name rows as a full re-count of the code rows makes them."""
+    """The name rows as a full re-count of the code keys makes them."""
     counts = session.execute(
         select(
-            SearchSuggestion.term,
-            func.count(SearchSuggestion.item_id.distinct()),
-            func.min(SearchSuggestion.code),
+            SearchTerm.term,
+            func.count(SearchCodeKey.item_id.distinct()),
+            func.min(SearchCodeKey.code),
         )
-        .where(SearchSuggestion.kind == suggestions.CODE)
-        .group_by(SearchSuggestion.term)
+        .join_from(SearchCodeKey, SearchTerm, SearchTerm.id == SearchCodeKey.term_id)
+        .group_by(SearchTerm.term)
     ).all()
     return {
         (key, term, code, i == 0, count)
@@ -71,25 +80,23 @@ def recounted(session) -> set[tuple]:
     }
 
 
-def least_code(session, name: str) -> str:
-    return session.scalar(
-        select(func.min(SearchSuggestion.code)).where(
-            SearchSuggestion.term == name, SearchSuggestion.kind == suggestions.CODE
-        )
-    )
+def codes_of(session, name: str) -> list[str]:
+    return session.scalars(
+        select(SearchCodeKey.code)
+        .join_from(SearchCodeKey, SearchTerm, SearchTerm.id == SearchCodeKey.term_id)
+        .where(SearchTerm.term == name)
+        .distinct()
+        .order_by(SearchCodeKey.code)
+    ).all()
 
 
 def test_counts_and_codes_follow_publications(app):
     factory = app.extensions["qingdan"].session_factory
     with factory() as session:
         assert name_rows(session) == recounted(session)
-        shared = session.scalar(
-            select(SearchSuggestion.count).where(
-                SearchSuggestion.term == SHARED, SearchSuggestion.start.is_(True)
-            )
-        )
+        shared = session.scalar(select(SearchTerm.count).where(SearchTerm.term == SHARED))
         assert shared == 8
-        first = least_code(session, SHARED)
+        first = codes_of(session, SHARED)[0]
         steps = [
             (first, {"remarks": "再次公布"}),  # same name: nothing moves
             (first, {"name": "管道燃气特许经营许可"}),  # the least code leaves the term
@@ -99,21 +106,16 @@ def test_counts_and_codes_follow_publications(app):
         for code, changes in steps:
             _publish(session, code, **changes)
             assert name_rows(session) == recounted(session), changes
-        others = session.scalars(
-            select(SearchSuggestion.code)
-            .where(SearchSuggestion.term == SHARED, SearchSuggestion.kind == suggestions.CODE)
-            .distinct()
-        ).all()
-        for code in others:  # every carrier renamed away: the term's rows go
+        for code in codes_of(session, SHARED):  # every carrier renamed away: the term goes
             _publish(session, code, name="改名事项")
         assert name_rows(session) == recounted(session)
-        assert not session.scalar(select(func.count()).where(SearchSuggestion.term == SHARED))
+        assert not session.scalar(select(func.count()).where(SearchTerm.term == SHARED))
 
 
 def test_rebuild_makes_the_same_rows(app):
     state = app.extensions["qingdan"]
     with state.session_factory() as session:
-        _publish(session, least_code(session, SHARED), name="管道燃气特许经营许可")
+        _publish(session, codes_of(session, SHARED)[0], name="管道燃气特许经营许可")
         before = name_rows(session)
     state.search.reindex()
     with state.session_factory() as session:
