@@ -103,20 +103,36 @@ def page_cache(connection: Connection, mebibytes: int) -> Iterator[Connection]:
     SQLite's default cache is 2 MiB per connection. A long write (catching the search index
     up) inserts into B-trees of gigabytes at random keys: with 2 MiB it re-read their pages
     from the OS on nearly every row (93 GB of read() calls for 550,000 items at 1M), a cost
-    that grew with the index. The pragma is set on the driver's connection, outside any
-    transaction, and the default comes back before the connection returns to the pool.
-    Other databases: nothing changes.
+    that grew with the index. See `sqlite_pragmas`.
+    """
+    with sqlite_pragmas(connection, cache_size=-int(mebibytes) * 1024):
+        yield connection
+
+
+@contextmanager
+def sqlite_pragmas(connection: Connection, **values: int | str) -> Iterator[Connection]:
+    """On SQLite, these pragmas (name=value: an integer or a keyword such as FAST) on this
+    connection while the block runs.
+
+    They are set on the driver's connection, outside any transaction, and the previous
+    values come back before the connection returns to the pool. Other databases:
+    nothing changes. Raises ValueError for a value that is neither.
     """
     if connection.dialect.name != "sqlite":
         yield connection
         return
+    for name, value in values.items():
+        if not (name.isidentifier() and (isinstance(value, int) or str(value).isalpha())):
+            raise ValueError(f"not a pragma setting: {name} = {value!r}")
     driver = connection.connection.driver_connection
-    previous = driver.execute("PRAGMA cache_size").fetchone()[0]
-    driver.execute(f"PRAGMA cache_size = -{int(mebibytes) * 1024}")
+    previous = {name: driver.execute(f"PRAGMA {name}").fetchone()[0] for name in values}
+    for name, value in values.items():
+        driver.execute(f"PRAGMA {name} = {value}")
     try:
         yield connection
     finally:
-        driver.execute(f"PRAGMA cache_size = {int(previous)}")
+        for name, value in previous.items():
+            driver.execute(f"PRAGMA {name} = {int(value)}")
 
 
 def _sqlite_begin(conn) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..db import page_cache
+from ..db import page_cache, sqlite_pragmas
 from ..listings.filters import ACTIVE
 from ..models import Change, ItemVersion, SearchCheckpoint
 from .builder import BuilderFailed, DocumentBuilder, can_build_apart, read_documents
@@ -45,6 +45,10 @@ PG_LOCK_TIMEOUT = "5s"
 # 400,000 to 550,000 ran at 347-394 changes/s with 256 MiB, at 751-784 with 2 GiB. The
 # cache fills only as far as a catch-up reads, and shrinks back when it ends.
 INDEXING_CACHE_MIB = 2048
+# Debian builds SQLite with secure_delete on: every page freed is overwritten with zeros
+# and written out. The index frees pages all the time (FTS5 merging its segments, pending
+# keys merged away), and holds only published text, nothing to scrub: its writer keeps
+# zeroing to pages it writes anyway (FAST).
 # From this many changes to absorb, documents are built by a second process one batch
 # ahead of the writer (QINGDAN_INDEX_PROCESSES = 2; see `builder`).
 SECOND_PROCESS_FROM = 20000
@@ -92,7 +96,11 @@ class Indexer:
         Sessions bound to it begin and commit their own transactions, batch by batch.
         """
         engine = self.session_factory.kw["bind"]
-        with engine.connect() as connection, page_cache(connection, INDEXING_CACHE_MIB):
+        with (
+            engine.connect() as connection,
+            page_cache(connection, INDEXING_CACHE_MIB),
+            sqlite_pragmas(connection, secure_delete="FAST"),
+        ):
             yield connection
 
     def catch_up(self, batch_size: int = BATCH_SIZE, progress: Any = None) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import rjieba
@@ -16,7 +17,6 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.orm import Session
@@ -57,6 +57,11 @@ def suffix_keys(term: str) -> list[str]:
     return [key[s:] for s in sorted(starts) if key[s:]]
 
 
+def with_term_keys(document: Document) -> Document:
+    """`document` carrying its term's keys, segmented ahead of the write."""
+    return replace(document, term_keys=tuple(suffix_keys(term_of(document.record))))
+
+
 def write(session: Session, documents: list[Document], removed: list[int]) -> None:
     """Replace the code keys of the touched items, then adjust the terms they left and joined.
 
@@ -75,7 +80,10 @@ def write(session: Session, documents: list[Document], removed: list[int]) -> No
         ).all()
         session.execute(delete(CODE_KEYS).where(CODE_KEYS.c.item_id.in_(chunk)))
     joined = [(term_of(d.record), d.code) for d in documents]
-    term_ids, created = _term_ids(session, joined)
+    ready = {
+        term: d.term_keys for d, (term, _code) in zip(documents, joined, strict=True) if d.term_keys
+    }
+    term_ids, created = _term_ids(session, joined, ready)
     _insert(
         session,
         CODE_KEYS,
@@ -94,10 +102,13 @@ def write(session: Session, documents: list[Document], removed: list[int]) -> No
     merge(session)
 
 
-def _term_ids(session: Session, joined: list[tuple[str, str]]) -> tuple[dict[str, int], set[int]]:
+def _term_ids(
+    session: Session, joined: list[tuple[str, str]], ready: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, int], set[int]]:
     """The id of each joined (term, code), and the ids of the terms created for this batch.
 
-    A created term already counts the batch's items that carry it and their least code.
+    A created term already counts the batch's items that carry it and their least code;
+    its keys are those in `ready`, or segmented here.
     """
     ids = _ids_of(session, sorted({term for term, _code in joined}))
     new: dict[str, list[str]] = {}
@@ -117,7 +128,11 @@ def _term_ids(session: Session, joined: list[tuple[str, str]]) -> tuple[dict[str
         session,
         PENDING_KEYS,
         ("term_id", "key", "start"),
-        [(ids[term], key, i == 0) for term in new for i, key in enumerate(suffix_keys(term))],
+        [
+            (ids[term], key, i == 0)
+            for term in new
+            for i, key in enumerate(ready.get(term) or suffix_keys(term))
+        ],
     )
     return ids, {ids[term] for term in new}
 
@@ -181,10 +196,17 @@ def _adjust(session: Session, left: list[tuple[int, str]], joined: list[tuple[in
 
 def _delete_terms(session: Session, terms: list[tuple[int, str]]) -> None:
     """Delete terms (id, term) and their keys, found by primary key from the term itself."""
-    keys = [(key, term_id) for term_id, term in terms for key in suffix_keys(term)]
-    for chunk in _chunks(keys, CHUNK // 2):
+    keys = [{"k": key, "t": term_id} for term_id, term in terms for key in suffix_keys(term)]
+    if keys:
+        # One primary-key lookup per key: SQLite scans the whole table for a row-value
+        # IN list, which at 1M items (15M keys) made each rename cost seconds.
         for table in (TERM_KEYS, PENDING_KEYS):
-            session.execute(delete(table).where(tuple_(table.c.key, table.c.term_id).in_(chunk)))
+            session.connection().execute(
+                delete(table).where(
+                    table.c.key == bindparam("k"), table.c.term_id == bindparam("t")
+                ),
+                keys,
+            )
     for chunk in _chunks([term_id for term_id, _term in terms]):
         session.execute(delete(TERMS).where(TERMS.c.id.in_(chunk)))
 
@@ -238,7 +260,10 @@ def merge(session: Session, everything: bool = False) -> None:
     if lowest_pending is None:
         return
     if not everything:
-        lowest, highest = session.execute(select(func.min(TERMS.c.id), func.max(TERMS.c.id))).one()
+        # Two statements: SQLite reads min() or max() alone from the index's edge, but
+        # scans the whole table for both at once.
+        lowest = session.scalar(select(func.min(TERMS.c.id)))
+        highest = session.scalar(select(func.max(TERMS.c.id)))
         if highest - lowest_pending + 1 < lowest_pending - lowest:
             return
     pending = select(PENDING_KEYS.c.key, PENDING_KEYS.c.term_id, PENDING_KEYS.c.start)

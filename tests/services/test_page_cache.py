@@ -1,8 +1,10 @@
-"""db.page_cache: a roomy SQLite page cache for one long write, given back to the pool after."""
+"""db.page_cache and db.sqlite_pragmas: settings for one long write, given back to the pool."""
 
 from __future__ import annotations
 
-from qingdan_api.db import make_engine, page_cache
+import pytest
+
+from qingdan_api.db import make_engine, page_cache, sqlite_pragmas
 
 
 def _cache_size(connection) -> int:
@@ -20,5 +22,22 @@ def test_the_cache_is_roomy_inside_and_the_default_comes_back(tmp_path):
                 connection.rollback()
         with engine.connect() as connection:  # the same pooled connection, given back
             assert _cache_size(connection) == default
+    finally:
+        engine.dispose()
+
+
+def test_pragmas_come_back_and_only_settings_are_taken(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'q.db'}")
+    try:
+        with engine.connect() as connection:
+            default = connection.exec_driver_sql("PRAGMA secure_delete").scalar()
+            connection.rollback()
+            with sqlite_pragmas(connection, secure_delete="FAST"):
+                assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 2
+                connection.rollback()
+            with pytest.raises(ValueError), sqlite_pragmas(connection, secure_delete="0; DROP"):
+                pass
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == default
     finally:
         engine.dispose()
