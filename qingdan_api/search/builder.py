@@ -1,7 +1,5 @@
 """The indexer's second process: builds the next batches' search documents while the
 index writes the current one (`python -m qingdan_api.search.build_process`, job on stdin).
-It also segments each document's autocomplete term (`suggestions.with_term_keys`), which
-the writer otherwise does for every new term.
 
 Building a document (decoding the record, segmenting its text) was 28 % of catching up
 and writing it the rest, all on one core. The builder is a fresh interpreter, as the
@@ -31,7 +29,6 @@ from ..db import make_engine
 from ..listings.filters import ACTIVE
 from ..models import ItemVersion
 from .documents import Document, build_document
-from .suggestions import with_term_keys
 
 log = logging.getLogger(__name__)
 
@@ -118,10 +115,7 @@ def serve(lines: IO[bytes], out: IO[bytes]) -> None:
     try:
         for line in lines:
             with Session(engine) as session:
-                documents = [
-                    with_term_keys(document)
-                    for document in read_documents(session, set(json.loads(line)))
-                ]
+                documents = list(read_documents(session, set(json.loads(line))))
             body = pickle.dumps(documents, protocol=pickle.HIGHEST_PROTOCOL)
             out.write(len(body).to_bytes(LENGTH_BYTES, "big"))
             out.write(body)

@@ -36,9 +36,6 @@ class Document:
     fields: dict[str, list[str]]  # field name -> terms, in text order
     record: dict[str, Any]  # its `indexed_part`
     source_id: int | None = None  # the harvest source of harvested content (the `source` filter)
-    # Its term's autocomplete keys (`suggestions.suffix_keys`) when the indexer's second
-    # process built the document; empty: the `sql` backend segments the term if it is new.
-    term_keys: tuple[str, ...] = ()
 
 
 def _texts(record: dict[str, Any], key: str, *members: str) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import rjieba
@@ -57,11 +56,6 @@ def suffix_keys(term: str) -> list[str]:
     return [key[s:] for s in sorted(starts) if key[s:]]
 
 
-def with_term_keys(document: Document) -> Document:
-    """`document` carrying its term's keys, segmented ahead of the write."""
-    return replace(document, term_keys=tuple(suffix_keys(term_of(document.record))))
-
-
 def write(session: Session, documents: list[Document], removed: list[int]) -> None:
     """Replace the code keys of the touched items, then adjust the terms they left and joined.
 
@@ -80,10 +74,7 @@ def write(session: Session, documents: list[Document], removed: list[int]) -> No
         ).all()
         session.execute(delete(CODE_KEYS).where(CODE_KEYS.c.item_id.in_(chunk)))
     joined = [(term_of(d.record), d.code) for d in documents]
-    ready = {
-        term: d.term_keys for d, (term, _code) in zip(documents, joined, strict=True) if d.term_keys
-    }
-    term_ids, created = _term_ids(session, joined, ready)
+    term_ids, created = _term_ids(session, joined)
     _insert(
         session,
         CODE_KEYS,
@@ -102,13 +93,10 @@ def write(session: Session, documents: list[Document], removed: list[int]) -> No
     merge(session)
 
 
-def _term_ids(
-    session: Session, joined: list[tuple[str, str]], ready: dict[str, tuple[str, ...]]
-) -> tuple[dict[str, int], set[int]]:
+def _term_ids(session: Session, joined: list[tuple[str, str]]) -> tuple[dict[str, int], set[int]]:
     """The id of each joined (term, code), and the ids of the terms created for this batch.
 
-    A created term already counts the batch's items that carry it and their least code;
-    its keys are those in `ready`, or segmented here.
+    A created term already counts the batch's items that carry it and their least code.
     """
     ids = _ids_of(session, sorted({term for term, _code in joined}))
     new: dict[str, list[str]] = {}
@@ -128,11 +116,7 @@ def _term_ids(
         session,
         PENDING_KEYS,
         ("term_id", "key", "start"),
-        [
-            (ids[term], key, i == 0)
-            for term in new
-            for i, key in enumerate(ready.get(term) or suffix_keys(term))
-        ],
+        [(ids[term], key, i == 0) for term in new for i, key in enumerate(suffix_keys(term))],
     )
     return ids, {ids[term] for term in new}
 
