@@ -388,7 +388,7 @@ class ElasticsearchBackend:
             refresh="wait_for",  # a client that publishes, then searches, finds it
         )
 
-    def settle(self, session: Session) -> None:
+    def settle(self, session: Session, bulk: bool = False) -> None:
         """Nothing deferred: each `write` waits for its refresh."""
 
     def rebuild(self, session: Session, documents: Iterable[Document]) -> None:

@@ -49,6 +49,16 @@ class Fts5Index:
                 ],
             )
 
+    def optimize(self, session: Session) -> None:
+        """Merge FTS5's segments into one.
+
+        A bulk catch-up leaves several segments (9 after the whole 1M feed, 8 after the
+        100k one), and a query reads each: on the 1M index, @search on 49 new queries
+        had p95 50.9 ms before and 41.6 ms after, pages warm both times. FTS5's own
+        `optimize` took 27-47 s at 1M and 2.3 s at 100k.
+        """
+        session.execute(text("INSERT INTO search_fts (search_fts) VALUES ('optimize')"))
+
     def clear(self, session: Session) -> None:
         """Empty the index: the table is dropped and made again from its own definition.
 
@@ -155,6 +165,9 @@ MAX_POSITION = 16383  # tsvector positions stop there
 
 class PostgresIndex:
     """PostgreSQL: search_documents.tsv, a tsvector with weights A-D, under a GIN index."""
+
+    def optimize(self, session: Session) -> None:
+        """Nothing: GIN merges its pending list itself (autovacuum)."""
 
     def write(self, session: Session, documents: list[Document], removed: list[int]) -> None:
         if removed:

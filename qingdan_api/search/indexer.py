@@ -116,14 +116,15 @@ class Indexer:
     ) -> int:
         builder = self._builder(connection, high_water)
         if builder is None:
-            return self._absorb_here(connection, high_water, batch_size, progress)
+            return self._absorb_here(connection, high_water, batch_size, progress, bulk=False)
         with builder:
             return self._absorb_ahead(connection, builder, high_water, batch_size, progress)
 
     def _absorb_here(
-        self, connection: Connection, high_water: int, batch_size: int, progress: Any
+        self, connection: Connection, high_water: int, batch_size: int, progress: Any, bulk: bool
     ) -> int:
-        """Batch by batch: read the changes, build their documents, write, commit."""
+        """Batch by batch: read the changes, build their documents, write, commit.
+        `bulk`: what is left of a bulk catch-up (see `SearchBackend.settle`)."""
         absorbed = 0
         while True:
             with self._session(connection) as session, session.begin():
@@ -134,7 +135,7 @@ class Indexer:
                     documents = list(read_documents(session, item_ids))
                     self._write(session, item_ids, documents, rows[-1][0])
                 if len(rows) < batch_size:  # the last batch: nothing left deferred
-                    self.backend.settle(session)
+                    self.backend.settle(session, bulk=bulk)
             absorbed += len(rows)
             if progress is not None and rows:
                 progress.update(len(rows))
@@ -172,7 +173,7 @@ class Indexer:
                         if written >= COMMIT_EVERY:
                             break
                     if written < COMMIT_EVERY:  # nothing more to write: nothing left deferred
-                        self.backend.settle(session)
+                        self.backend.settle(session, bulk=True)
                 if not written:
                     return absorbed
                 absorbed += written
@@ -180,7 +181,9 @@ class Indexer:
                     progress.update(written)
         except BuilderFailed as failure:
             log.warning("the index's second process failed (%s); building here", failure)
-            return absorbed + self._absorb_here(connection, high_water, batch_size, progress)
+            return absorbed + self._absorb_here(
+                connection, high_water, batch_size, progress, bulk=True
+            )
 
     def _builder(self, connection: Connection, high_water: int) -> DocumentBuilder | None:
         """A second process to build documents, when it pays and can open the database."""

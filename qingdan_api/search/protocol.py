@@ -71,12 +71,14 @@ class SearchBackend(Protocol):
         """Replace the whole index by `documents`, atomically for readers."""
         ...
 
-    def settle(self, session: Session) -> None:
+    def settle(self, session: Session, bulk: bool = False) -> None:
         """Finish what `write` deferred, so that every query sees everything written.
 
         Called once a catch-up or a rebuild has written all it had to; a backend may
         defer part of a long run of writes until then (the `sql` backend's new
-        autocomplete keys).
+        autocomplete keys). `bulk`: that run was a bulk load, a harvest or a rebuild
+        (the indexer's second process built its documents), after which a backend may
+        also compact its index (SQLite: FTS5 merges its segments into one).
         """
         ...
 

@@ -58,10 +58,12 @@ class SqlBackend:
         iterator = iter(documents)
         while batch := list(islice(iterator, REBUILD_BATCH)):
             self.write(session, batch, [])
-        self.settle(session)
+        self.settle(session, bulk=True)
 
-    def settle(self, session: Session) -> None:
+    def settle(self, session: Session, bulk: bool = False) -> None:
         suggestions.merge(session, everything=True)
+        if bulk:
+            _native(session).optimize(session)
 
     def count(self, session: Session) -> int:
         return session.scalar(select(func.count()).select_from(SearchDocument)) or 0

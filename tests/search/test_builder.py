@@ -151,3 +151,21 @@ def test_a_rebuild_starts_from_an_empty_fts5_table(app, built_here, backend):
             text("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
         )
     assert _index(app) == built_here | {"checkpoint": _index(app)["checkpoint"]}
+
+
+def _segments(app) -> int:
+    with app.extensions["qingdan"].session_factory() as session:
+        return session.scalar(text("SELECT count(DISTINCT segid) FROM search_fts_idx"))
+
+
+def test_a_bulk_catch_up_leaves_fts5_in_one_segment(app, backend):
+    """A query reads every FTS5 segment: after a bulk catch-up (a load, a harvest) they are
+    merged into one; a small one leaves them to FTS5's own incremental merging."""
+    if backend != "sqlite":
+        pytest.skip("FTS5 only")
+    _emptied(app)
+    _indexer(app, processes=1).catch_up(batch_size=BATCH)  # batch by batch: not bulk
+    assert _segments(app) > 1
+    _emptied(app)
+    _indexer(app, processes=2).catch_up(batch_size=BATCH)
+    assert _segments(app) == 1
