@@ -76,9 +76,10 @@ class SearchBackend(Protocol):
 
         Called once a catch-up or a rebuild has written all it had to; a backend may
         defer part of a long run of writes until then (the `sql` backend's new
-        autocomplete keys). `bulk`: that run was a bulk load, a harvest or a rebuild
-        (the indexer's second process built its documents), after which a backend may
-        also compact its index (SQLite: FTS5 merges its segments into one).
+        autocomplete keys). `bulk`: that run was a rebuild, or a catch-up of at least
+        half as many changes as the index held documents (a first load, a big harvest),
+        after which a backend may also compact its index (SQLite: FTS5 merges its
+        segments into one).
         """
         ...
 
