@@ -45,10 +45,6 @@ PG_LOCK_TIMEOUT = "5s"
 # 400,000 to 550,000 ran at 347-394 changes/s with 256 MiB, at 751-784 with 2 GiB. The
 # cache fills only as far as a catch-up reads, and shrinks back when it ends.
 INDEXING_CACHE_MIB = 2048
-# Debian builds SQLite with secure_delete on: every page freed is overwritten with zeros
-# and written out. The index frees pages all the time (FTS5 merging its segments, pending
-# keys merged away), and holds only published text, nothing to scrub: its writer keeps
-# zeroing to pages it writes anyway (FAST).
 # From this many changes to absorb, documents are built by a second process one batch
 # ahead of the writer (QINGDAN_INDEX_PROCESSES = 2; see `builder`).
 SECOND_PROCESS_FROM = 20000
@@ -99,6 +95,10 @@ class Indexer:
         with (
             engine.connect() as connection,
             page_cache(connection, INDEXING_CACHE_MIB),
+            # Debian builds SQLite with secure_delete on: every page freed is zeroed and
+            # written out. The index frees pages all the time (FTS5 merging segments,
+            # pending keys merged away) and holds only published text, nothing to scrub:
+            # its writer zeroes only within pages it writes anyway (FAST).
             sqlite_pragmas(connection, secure_delete="FAST"),
         ):
             yield connection
@@ -119,7 +119,10 @@ class Indexer:
             # As many changes as half the index holds documents (a first load, a big
             # harvest): the catch-up ends by compacting the index. A 30,000-change harvest
             # into the 1M index would have spent 17 s of its 46 on FTS5's optimize.
-            bulk = pending >= max(self.second_process_from, self.backend.count(session) / 2)
+            # The index is counted only for such catch-ups, not after each publication.
+            bulk = pending >= self.second_process_from and pending >= (
+                self.backend.count(session) / 2
+            )
         builder = self._builder(connection, pending)
         if builder is None:
             return self._absorb_here(connection, high_water, batch_size, progress, bulk)
