@@ -41,9 +41,9 @@ INDEXER_SESSION = "qingdan_search_indexer"  # session.info flag: the indexer's o
 PG_LOCK_TIMEOUT = "5s"
 # SQLite page cache of the indexer's connection while it writes (db.page_cache): the
 # index's B-trees stay in it instead of being re-read from the OS for every row. At 1M
-# items the suggestion table alone holds 10M rows under three indexes: catching up from
-# 400,000 to 550,000 ran at 347-394 changes/s with 256 MiB, at 751-784 with 2 GiB. The
-# cache fills only as far as a catch-up reads, and shrinks back when it ends.
+# items, with the autocomplete table of the time (10M rows under three indexes), catching
+# up from 400,000 to 550,000 ran at 347-394 changes/s with 256 MiB, at 751-784 with
+# 2 GiB. The cache fills only as far as a catch-up reads, and shrinks back when it ends.
 INDEXING_CACHE_MIB = 2048
 # From this many changes to absorb, documents are built by a second process one batch
 # ahead of the writer (QINGDAN_INDEX_PROCESSES = 2; see `builder`).
@@ -106,23 +106,25 @@ class Indexer:
     def catch_up(self, batch_size: int = BATCH_SIZE, progress: Any = None) -> int:
         """Index every settled change after the checkpoint; returns how many were absorbed."""
         high_water = self._high_water()
-        if high_water <= self._checkpoint():
+        pending = high_water - self._checkpoint()
+        if pending <= 0:
             return 0  # nothing to do: write nothing, so idle catch-ups never block writers
         with self._writing() as connection:
-            return self._absorb(connection, high_water, batch_size, progress)
+            return self._absorb(connection, high_water, pending, batch_size, progress)
 
     def _absorb(
-        self, connection: Connection, high_water: int, batch_size: int, progress: Any
+        self, connection: Connection, high_water: int, pending: int, batch_size: int, progress: Any
     ) -> int:
-        with self._session(connection) as session, session.begin():
-            pending = high_water - self._checkpoint_in(session)
-            # As many changes as half the index holds documents (a first load, a big
-            # harvest): the catch-up ends by compacting the index. A 30,000-change harvest
-            # into the 1M index would have spent 17 s of its 46 on FTS5's optimize.
-            # The index is counted only for such catch-ups, not after each publication.
-            bulk = pending >= self.second_process_from and pending >= (
-                self.backend.count(session) / 2
-            )
+        """Absorb about `pending` changes (read before the writing began: another indexer
+        may take some first, which only the batches' own reads decide)."""
+        # As many changes as half the index holds documents (a first load, a big
+        # harvest): the catch-up ends by compacting the index. A 30,000-change harvest
+        # into the 1M index would have spent 17 s of its 46 on FTS5's optimize. The
+        # index is counted only for such catch-ups, not after each publication.
+        bulk = pending >= self.second_process_from
+        if bulk:
+            with self._session(connection) as session:
+                bulk = pending >= self.backend.count(session) / 2
         builder = self._builder(connection, pending)
         if builder is None:
             return self._absorb_here(connection, high_water, batch_size, progress, bulk)

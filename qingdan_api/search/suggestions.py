@@ -235,10 +235,10 @@ def merge(session: Session, everything: bool = False) -> None:
     """Move the pending keys of new terms into the key table, in key order.
 
     Unless `everything`, only once the pending terms are at least as many as the merged
-    ones: each merge then costs at most about as much as the keys it adds, so merging
-    stays proportional to the keys written, whatever the index's size (a catch-up from
-    empty to 1M items merges about twice its keys in all). Counted by term ids, which
-    rise as terms are created: the pending ones are the newest.
+    ones: each key is inserted into the key table once, and each merge rewrites at most
+    about twice the pages its keys fill, so merging stays proportional to the keys
+    written whatever the index's size. Counted by term ids, which rise as terms are
+    created: the pending ones are the newest.
     """
     lowest_pending = session.scalar(select(func.min(PENDING_KEYS.c.term_id)))
     if lowest_pending is None:
