@@ -168,14 +168,6 @@ def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def empty_sql_index(app) -> None:
-    """Empty the `sql` index and its checkpoint: the next catch-up absorbs the whole feed."""
-    state = app.extensions["qingdan"]
-    with state.session_factory() as session, session.begin():
-        state.search.backend.rebuild(session, [])
-        session.execute(text("DELETE FROM search_checkpoints WHERE name = 'sql'"))
-
-
 def run_backend(name: str, url: str, workdir: str, args, queries) -> dict:
     """Index and query one backend over the loaded database; its figures."""
     config = {
@@ -192,7 +184,7 @@ def run_backend(name: str, url: str, workdir: str, args, queries) -> dict:
     result: dict = {"backend": name, "load_before": _load()}
     try:
         if args.instance and name == "sql" and not args.reuse_index:
-            empty_sql_index(app)
+            indexer.clear()
         rates = SliceRates(args.slice, name)
         started = time.perf_counter()
         absorbed = indexer.catch_up(progress=rates)

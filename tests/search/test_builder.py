@@ -40,10 +40,7 @@ def _indexer(app, processes: int) -> Indexer:
 
 
 def _emptied(app) -> None:
-    state = app.extensions["qingdan"]
-    with state.session_factory() as session, session.begin():
-        state.search.backend.rebuild(session, [])
-        session.execute(text("DELETE FROM search_checkpoints WHERE name = 'sql'"))
+    _indexer(app, processes=1).clear()
 
 
 def _index(app) -> dict:
