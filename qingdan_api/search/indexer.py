@@ -22,6 +22,7 @@ row it had just written.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import deque
 from collections.abc import Iterator
@@ -143,7 +144,7 @@ class Indexer:
         builder = self._builder(connection, pending)
         if builder is None:
             return self._absorb_here(connection, high_water, batch_size, progress, bulk)
-        with builder:
+        with builder, _heap_frozen():
             return self._absorb_ahead(connection, builder, high_water, batch_size, progress, bulk)
 
     def _absorb_here(
@@ -353,6 +354,20 @@ class Indexer:
                 session.execute(text(f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT}'"))
                 session.execute(text("LOCK TABLE changes IN SHARE MODE"))
             return session.scalar(select(func.max(Change.seq))) or 0
+
+
+@contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """The objects alive now left out of Python's full garbage collections while the
+    block runs (`gc.freeze`). Each batch unpickles some 100,000 objects, which set off a
+    full collection every other batch, each walking the whole heap (the application's
+    modules, the ORM's mappings): 4.75 s of a 38.7 s catch-up of the 100k demo, 1.09 s
+    with the heap frozen."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _item_ids(rows: list) -> set[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import pytest
@@ -85,6 +86,7 @@ def test_documents_built_apart_make_the_same_index(app, built_here, monkeypatch)
     assert started, "a second process built the documents"
     assert absorbed == built_here["checkpoint"][0][0] > 3 * BATCH
     assert _index(app) == built_here
+    assert gc.get_freeze_count() == 0  # the heap frozen while it wrote is collected again
     page = search(app.test_client(), "食品经营许可")
     assert page["items"][0]["name"] == "食品经营许可"
 
