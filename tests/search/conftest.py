@@ -84,19 +84,28 @@ def search(client, q, **params):
     return response.get_json()
 
 
-@pytest.fixture(scope="module")
-def es_app(database_url, tmp_path_factory):
-    """The test city on the live node, over each database; one per test module."""
+def loaded_app(database_url: str, tmp_path_factory, items: list[dict] | None = None, **config):
+    """An app over `database_url` that indexes only when told to, with `items` (the
+    factories' shape; default: the test city) loaded through the bulk loader."""
     app = create_app(
         {
             "QINGDAN_DATABASE_URL": database_url,
             "QINGDAN_INSTANCE": str(tmp_path_factory.mktemp("instance")),
             "QINGDAN_SEARCH_CATCH_UP_ON_START": False,
-            **es_config("qingdan-live"),
+            **config,
         }
     )
+    if items is None:
+        items = [{"history": [record]} for record in records()]
     with app.extensions["qingdan"].session_factory() as session:
-        f.load(session, UNITS, [{"history": [record]} for record in records()])
+        f.load(session, UNITS, items)
+    return app
+
+
+@pytest.fixture(scope="module")
+def es_app(database_url, tmp_path_factory):
+    """The test city on the live node, over each database; one per test module."""
+    app = loaded_app(database_url, tmp_path_factory, **es_config("qingdan-live"))
     yield app
     drop_es_indexes(app.extensions["qingdan"].search.backend)
     app.extensions["qingdan"].engine.dispose()

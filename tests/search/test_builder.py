@@ -8,29 +8,18 @@ import logging
 import pytest
 from sqlalchemy import text
 
-from qingdan_api import create_app
 from qingdan_api.search import indexer as indexer_module
 from qingdan_api.search.builder import DocumentBuilder
 from qingdan_api.search.indexer import Indexer
-from tests import factories as f
 
-from .conftest import search
-from .dataset import UNITS, records
+from .conftest import loaded_app, search
 
 BATCH = 7  # changes per batch: the test city makes many
 
 
 @pytest.fixture(scope="module")
 def app(database_url, tmp_path_factory):
-    app = create_app(
-        {
-            "QINGDAN_DATABASE_URL": database_url,
-            "QINGDAN_INSTANCE": str(tmp_path_factory.mktemp("instance")),
-            "QINGDAN_SEARCH_CATCH_UP_ON_START": False,
-        }
-    )
-    with app.extensions["qingdan"].session_factory() as session:
-        f.load(session, UNITS, [{"history": [record]} for record in records()])
+    app = loaded_app(database_url, tmp_path_factory)
     yield app
     app.extensions["qingdan"].engine.dispose()
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, text
 
-from qingdan_api import create_app
 from qingdan_api.models import Change
 from qingdan_api.search.indexer import Indexer
 from qingdan_api.search.sql import SqlBackend
-from tests import factories as f
 
-from .dataset import UNITS, records
+from .conftest import loaded_app
+from .dataset import records
 
 VERSIONS = 3  # of the first item: its name changes with each
 
@@ -30,17 +29,10 @@ class RecordingBackend(SqlBackend):
 
 @pytest.fixture(scope="module")
 def app(database_url, tmp_path_factory):
-    app = create_app(
-        {
-            "QINGDAN_DATABASE_URL": database_url,
-            "QINGDAN_INSTANCE": str(tmp_path_factory.mktemp("instance")),
-            "QINGDAN_SEARCH_CATCH_UP_ON_START": False,
-        }
-    )
     first, *others = records()[:6]
     history = [{**first, "name": f"{first['name']}（第{n}版）"} for n in range(1, VERSIONS + 1)]
-    with app.extensions["qingdan"].session_factory() as session:
-        f.load(session, UNITS, [{"history": history}, *({"history": [r]} for r in others)])
+    items = [{"history": history}, *({"history": [r]} for r in others)]
+    app = loaded_app(database_url, tmp_path_factory, items)
     yield app
     app.extensions["qingdan"].engine.dispose()
 
