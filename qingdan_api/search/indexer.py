@@ -251,6 +251,8 @@ class Indexer:
         if not rows:
             return _Batch(after, 0, frozenset())
         last = rows[-1][0]
+        if last == high_water:  # nothing after it to change its items again (a publication)
+            return _Batch(last, len(rows), frozenset(_item_ids(rows)))
         latest = session.execute(
             select(Change.item_id)
             .where(Change.item_id.in_(sorted(_item_ids(rows))), Change.seq <= high_water)
