@@ -125,11 +125,20 @@ def node_memory(client) -> dict[str, float]:
 
 
 class SliceRates:
-    """A progress sink for `catch_up`: the rate of each `size`-change slice, printed."""
+    """A progress sink for `catch_up`: the rate of each `size`-change slice, printed, in
+    changes and in documents written (an item changed twice is written once)."""
 
-    def __init__(self, size: int, label: str):
+    def __init__(self, size: int, label: str, backend):
         self.size, self.label = size, label
         self.done = self.last_done = 0
+        self.documents = self.last_documents = 0
+        write = backend.write
+
+        def counted(session, documents, removed) -> None:
+            self.documents += len(documents)
+            write(session, documents, removed)
+
+        backend.write = counted  # this run's backend object only
         self.last = time.perf_counter()
         self.last_cpu = time.process_time()
         self.slices: list[dict] = []
@@ -146,22 +155,25 @@ class SliceRates:
             return
         changes = self.done - self.last_done
         rate = changes / (now - self.last)
+        documents = (self.documents - self.last_documents) / (now - self.last)
         # Per second of this process's CPU (SQLite runs in it too): what the indexer would
         # do with a core to itself, which the shared machine seldom gives it.
         cpu_rate = changes / max(cpu - self.last_cpu, 1e-9)
         self.slices.append(
             {
                 "upto": self.done,
-                "items_per_s": round(rate),
+                "changes_per_s": round(rate),
+                "items_per_s": round(documents),
                 "items_per_cpu_s": round(cpu_rate),
                 "load": _load()[0],
             }
         )
         print(
-            f"[{self.label}] catch-up up to {self.done:>9,}: {rate:7,.0f}/s "
-            f"({cpu_rate:7,.0f}/cpu-s)  load {_load()}"
+            f"[{self.label}] catch-up up to {self.done:>9,}: {rate:7,.0f} changes/s "
+            f"({cpu_rate:7,.0f}/cpu-s), {documents:7,.0f} documents/s  load {_load()}"
         )
         self.last, self.last_done, self.last_cpu = now, self.done, cpu
+        self.last_documents = self.documents
 
 
 def _load() -> list[float]:
@@ -185,15 +197,19 @@ def run_backend(name: str, url: str, workdir: str, args, queries) -> dict:
     try:
         if args.instance and name == "sql" and not args.reuse_index:
             indexer.clear()
-        rates = SliceRates(args.slice, name)
+        rates = SliceRates(args.slice, name, indexer.backend)
         started = time.perf_counter()
         absorbed = indexer.catch_up(progress=rates)
         elapsed = time.perf_counter() - started
         rates.close()
-        result["catch_up_items_per_s"] = round(absorbed / elapsed)
+        result["catch_up_changes_per_s"] = round(absorbed / elapsed)
+        result["catch_up_items_per_s"] = round(rates.documents / elapsed)
         result["catch_up_slices"] = rates.slices
         rate = absorbed / elapsed
-        print(f"[{name}] catch-up: {absorbed} changes in {elapsed:.1f}s = {rate:,.0f}/s")
+        print(
+            f"[{name}] catch-up: {absorbed} changes in {elapsed:.1f}s = {rate:,.0f}/s; "
+            f"{rates.documents} documents = {rates.documents / elapsed:,.0f}/s"
+        )
         if args.reindex:
             started = time.perf_counter()
             count = indexer.reindex()

@@ -331,3 +331,14 @@ class SearchStatusSchema(LinkedSchema):
     checkpoint = fields.Integer(metadata={"description": "last change-feed seq indexed"})
     last_change = fields.Integer(metadata={"description": "last change-feed seq"})
     lag = fields.Integer(metadata={"description": "changes not yet indexed"})
+    sweep_to = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "a bulk catch-up under way, indexing items in item order: the "
+            "change-feed seq it brings the index to (null: none under way)"
+        },
+    )
+    sweep_item_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "the last item the sweep under way has indexed"},
+    )

@@ -28,7 +28,7 @@ class SearchDocument(Base):
 
 
 class SearchCheckpoint(Base):
-    """The last change-feed `seq` an index has absorbed (one row per backend and index).
+    """How far an index got in the change feed (one row per backend and index).
 
     The change feed is the indexer's durable queue: everything after `seq` is still to be
     indexed, so a crash between a publication's commit and its indexing loses nothing.
@@ -38,6 +38,11 @@ class SearchCheckpoint(Base):
 
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
+    # A sweep under way (`search.indexer`): a bulk catch-up that indexes the items changed
+    # after `seq` in item order, up to the change `sweep_to`; `sweep_item_id` is the last
+    # item it wrote. `seq` moves to `sweep_to` when the sweep ends; both are then NULL.
+    sweep_to: Mapped[int | None] = mapped_column(Integer)
+    sweep_item_id: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

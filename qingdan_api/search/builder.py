@@ -40,11 +40,12 @@ class BuilderFailed(Exception):
 
 
 def read_documents(session: Session, item_ids: set[int]) -> Iterator[Document]:
-    """The current public (active) version of each item, as search documents."""
+    """The current public (active) version of each item, as search documents, in item
+    order (the order the index's B-trees are appended in)."""
     rows = session.execute(
-        select(
-            ItemVersion.item_id, ItemVersion.id, ItemVersion.record, ItemVersion.source_id
-        ).where(ItemVersion.item_id.in_(sorted(item_ids)), ItemVersion.public_status == ACTIVE)
+        select(ItemVersion.item_id, ItemVersion.id, ItemVersion.record, ItemVersion.source_id)
+        .where(ItemVersion.item_id.in_(sorted(item_ids)), ItemVersion.public_status == ACTIVE)
+        .order_by(ItemVersion.item_id)
     )
     for item_id, version_id, record, source_id in rows:
         yield build_document(item_id, version_id, record, source_id)

@@ -18,6 +18,15 @@ earlier changes in the window are absorbed without building it (see `_changes`).
 the 1M demo's whole feed built 1,073,035 documents for 939,200 items, and from the
 800,000th change on, half the changes were re-publications, each making FTS5 delete the
 row it had just written.
+
+A bulk catch-up (a first load, a big harvest: see `_absorb`) is a sweep: it indexes the
+items changed in its window in item order, each as it is when reached, so that every
+B-tree of the index is appended to. In feed order, the items re-published late in the 1M
+demo's feed were written at scattered places of B-trees of gigabytes, and the rate fell
+from 2,800 to 750 changes/s. The checkpoint row keeps the sweep's progress
+(`SearchCheckpoint.sweep_to`, `sweep_item_id`): a crashed sweep resumes where it
+stopped, and its `seq` moves only when the sweep ends. Changes made meanwhile come after
+the sweep's end in the feed and are absorbed by the next catch-up.
 """
 
 from __future__ import annotations
@@ -56,6 +65,9 @@ INDEXING_CACHE_MIB = 2048
 # ahead of the writer (QINGDAN_INDEX_PROCESSES = 2; see `builder`).
 SECOND_PROCESS_FROM = 20000
 BATCHES_AHEAD = 2
+# From this many changes to absorb, and at least half as many as the index holds
+# documents, a catch-up sweeps (see the module's docstring).
+SWEEP_FROM = 20000
 # Changes per transaction when catching up with a second process: commits were a fifth
 # of the writer's time at 2,000 (each writes the pages the batch touched). A longer
 # write transaction holds SQLite's write lock longer (about 3 s at 10,000): only such
@@ -70,15 +82,27 @@ class IndexStatus:
     checkpoint: int
     last_change: int
     lag: int  # changes in the feed not yet absorbed by the index
+    sweep_to: int | None = None  # a sweep under way: the seq it brings the index to ...
+    sweep_item_id: int | None = None  # ... and the last item it wrote
+
+
+@dataclass(frozen=True)
+class Position:
+    """How far an index got: its checkpoint and the progress of a sweep under way."""
+
+    seq: int  # every change up to it is absorbed
+    sweep_to: int | None = None  # a sweep under way brings the index to this seq ...
+    sweep_item_id: int = 0  # ... and has written the items up to this id
 
 
 @dataclass(frozen=True)
 class _Batch:
-    """A run of consecutive changes of the feed, absorbed in one go."""
+    """Changes absorbed in one go: a run of the feed, or a sweep's next items."""
 
-    last: int  # the seq of its last change: the checkpoint once it is written
+    position: Position  # the index's position once the batch is written
     changes: int  # how many change rows it covers
-    item_ids: frozenset[int]  # the items to index: those not changed again later
+    item_ids: frozenset[int]  # the items to index (in the feed: not changed again later)
+    last: bool  # the catch-up's (or sweep's) last batch
 
 
 class Indexer:
@@ -90,11 +114,13 @@ class Indexer:
         backend: SearchBackend,
         processes: int = 2,
         second_process_from: int = SECOND_PROCESS_FROM,
+        sweep_from: int = SWEEP_FROM,
     ):
         self.session_factory = session_factory
         self.backend = backend
         self.processes = processes  # QINGDAN_INDEX_PROCESSES
         self.second_process_from = second_process_from
+        self.sweep_from = sweep_from
 
     def _session(self, bind: Connection | None = None) -> Session:
         if bind is None:
@@ -132,20 +158,45 @@ class Indexer:
         self, connection: Connection, high_water: int, pending: int, batch_size: int, progress: Any
     ) -> int:
         """Absorb about `pending` changes (read before the writing began: another indexer
-        may take some first, which only the batches' own reads decide)."""
+        may take some first, which only the batches' own reads decide); a bulk catch-up
+        sweeps, and a sweep under way (say, one that crashed) is carried on first."""
         # As many changes as half the index holds documents (a first load, a big
-        # harvest): the catch-up ends by compacting the index. A 30,000-change harvest
-        # into the 1M index would have spent 17 s of its 46 on FTS5's optimize. The
-        # index is counted only for such catch-ups, not after each publication.
-        bulk = pending >= self.second_process_from
+        # harvest): the catch-up sweeps and ends by compacting the index. A 30,000-change
+        # harvest into the 1M index would have spent 17 s of its 46 on FTS5's optimize.
+        # The index is counted only for such catch-ups, not after each publication.
+        bulk = pending >= self.sweep_from
         if bulk:
             with self._session(connection) as session:
                 bulk = pending >= self.backend.count(session) / 2
+        with self._session(connection) as session, session.begin():
+            position = self._position_in(session)
+        if bulk or position.sweep_to is not None:
+            position = self._sweep(connection, sweep_to=high_water if bulk else None)
+        end = high_water if position.sweep_to is None else position.sweep_to
+        bulk = bulk or position.sweep_to is not None
         builder = self._builder(connection, pending)
         if builder is None:
-            return self._absorb_here(connection, high_water, batch_size, progress, bulk)
-        with builder, _heap_frozen():
-            return self._absorb_ahead(connection, builder, high_water, batch_size, progress, bulk)
+            absorbed = self._absorb_here(connection, end, batch_size, progress, bulk)
+        else:
+            with builder, _heap_frozen():
+                absorbed = self._absorb_ahead(
+                    connection, builder, position, end, batch_size, progress, bulk
+                )
+        if end < high_water:
+            # A sweep carried on from an earlier catch-up ended before this one's
+            # high-water mark: the changes after it, in feed order.
+            return absorbed + self.catch_up(batch_size, progress)
+        return absorbed
+
+    def _sweep(self, connection: Connection, sweep_to: int | None) -> Position:
+        """The index's position, a sweep to `sweep_to` begun first if asked for and none
+        is under way (written: the row is claimed)."""
+        with self._session(connection) as session, session.begin():
+            position = self._claim(session)
+            if sweep_to is not None and position.sweep_to is None and sweep_to > position.seq:
+                position = Position(position.seq, sweep_to)
+                self._set_position(session, position)
+            return position
 
     def _absorb_here(
         self, connection: Connection, high_water: int, batch_size: int, progress: Any, bulk: bool
@@ -155,23 +206,24 @@ class Indexer:
         absorbed = 0
         while True:
             with self._session(connection) as session, session.begin():
-                checkpoint = self._claim(session)
-                batch = self._changes(session, checkpoint, high_water, batch_size)
-                if batch.changes:
+                position = self._claim(session)
+                batch = self._next_batch(session, position, high_water, batch_size)
+                if batch.position != position:
                     documents = list(read_documents(session, batch.item_ids))
-                    self._write(session, batch.item_ids, documents, batch.last)
-                if batch.changes < batch_size:  # the last batch: nothing left deferred
+                    self._write(session, batch, documents)
+                if batch.last:  # nothing left deferred
                     self.backend.settle(session, bulk=bulk)
             absorbed += batch.changes
             if progress is not None and batch.changes:
                 progress.update(batch.changes)
-            if batch.changes < batch_size:
+            if batch.last:
                 return absorbed
 
     def _absorb_ahead(
         self,
         connection: Connection,
         builder: DocumentBuilder,
+        position: Position,
         high_water: int,
         batch_size: int,
         progress: Any,
@@ -182,29 +234,29 @@ class Indexer:
         (having written what it could) when another indexer moved the checkpoint
         meanwhile: the batches read ahead are then stale. When the builder fails, the
         open transaction is rolled back and the rest absorbed here, as without it."""
-        with self._session(connection) as session, session.begin():
-            checkpoint = self._checkpoint_in(session)
-        built = _built(builder, self._batches(connection, checkpoint, high_water, batch_size))
+        built = _built(builder, self._batches(connection, position, high_water, batch_size))
         absorbed = 0
         try:
             while True:
                 written = 0
+                ended = True
                 with self._session(connection) as session, session.begin():
-                    if self._claim(session) != checkpoint:
+                    if self._claim(session) != position:
                         return absorbed
                     for batch, documents in built:
-                        checkpoint = batch.last
-                        self._write(session, batch.item_ids, documents, checkpoint)
+                        position = batch.position
+                        self._write(session, batch, documents)
                         written += batch.changes
-                        if written >= COMMIT_EVERY:
+                        if written >= COMMIT_EVERY and not batch.last:
+                            ended = False
                             break
-                    if written < COMMIT_EVERY:  # nothing more to write: nothing left deferred
+                    if ended:  # nothing more to write: nothing left deferred
                         self.backend.settle(session, bulk=bulk)
-                if not written:
-                    return absorbed
                 absorbed += written
-                if progress is not None:
+                if progress is not None and written:
                     progress.update(written)
+                if ended:
+                    return absorbed
         except BuilderFailed as failure:
             log.warning("the index's second process failed (%s); building here", failure)
             return absorbed + self._absorb_here(connection, high_water, batch_size, progress, bulk)
@@ -223,16 +275,48 @@ class Indexer:
             return None
 
     def _batches(
-        self, connection: Connection, checkpoint: int, high_water: int, batch_size: int
+        self, connection: Connection, position: Position, high_water: int, batch_size: int
     ) -> Iterator[_Batch]:
-        """The batches of changes after `checkpoint`, each read when asked for."""
+        """The batches after `position`, each read when asked for; the last one too, even
+        empty, when it ends a sweep."""
         while True:
             with self._session(connection) as session, session.begin():
-                batch = self._changes(session, checkpoint, high_water, batch_size)
-            if not batch.changes:
+                batch = self._next_batch(session, position, high_water, batch_size)
+            if batch.position != position:
+                yield batch
+            if batch.last:
                 return
-            yield batch
-            checkpoint = batch.last
+            position = batch.position
+
+    def _next_batch(
+        self, session: Session, position: Position, high_water: int, batch_size: int
+    ) -> _Batch:
+        """The next batch from `position`: the sweep's next items, or the feed's changes."""
+        if position.sweep_to is not None:
+            return self._swept(session, position, batch_size)
+        return self._changes(session, position.seq, high_water, batch_size)
+
+    @staticmethod
+    def _swept(session: Session, position: Position, batch_size: int) -> _Batch:
+        """The next `batch_size` items of a sweep: those after `position.sweep_item_id`
+        changed in its window, in item order. The last batch ends the sweep."""
+        rows = session.execute(
+            select(Change.item_id, func.count())
+            .where(
+                Change.item_id > position.sweep_item_id,
+                Change.seq > position.seq,
+                Change.seq <= position.sweep_to,
+            )
+            .group_by(Change.item_id)
+            .order_by(Change.item_id)
+            .limit(batch_size)
+        ).all()
+        changes = sum(count for _item_id, count in rows)
+        item_ids = frozenset(item_id for item_id, _count in rows)
+        if len(rows) < batch_size:
+            return _Batch(Position(position.sweep_to), changes, item_ids, last=True)
+        after = Position(position.seq, position.sweep_to, rows[-1][0])
+        return _Batch(after, changes, item_ids, last=False)
 
     @staticmethod
     def _changes(session: Session, after: int, high_water: int, batch_size: int) -> _Batch:
@@ -249,25 +333,24 @@ class Indexer:
             .limit(batch_size)
         ).all()
         if not rows:
-            return _Batch(after, 0, frozenset())
+            return _Batch(Position(after), 0, frozenset(), last=True)
         last = rows[-1][0]
+        ended = len(rows) < batch_size
         if last == high_water:  # nothing after it to change its items again (a publication)
-            return _Batch(last, len(rows), frozenset(_item_ids(rows)))
+            return _Batch(Position(last), len(rows), frozenset(_item_ids(rows)), ended)
         latest = session.execute(
             select(Change.item_id)
             .where(Change.item_id.in_(sorted(_item_ids(rows))), Change.seq <= high_water)
             .group_by(Change.item_id)
             .having(func.max(Change.seq) <= last)
         ).scalars()
-        return _Batch(last, len(rows), frozenset(latest))
+        return _Batch(Position(last), len(rows), frozenset(latest), ended)
 
-    def _write(
-        self, session: Session, item_ids: set[int], documents: list[Document], seq: int
-    ) -> None:
-        """Write one batch (items without a public version are removed) and its seq."""
-        removed = sorted(item_ids - {d.item_id for d in documents})
+    def _write(self, session: Session, batch: _Batch, documents: list[Document]) -> None:
+        """Write one batch (items without a public version are removed) and its position."""
+        removed = sorted(batch.item_ids - {d.item_id for d in documents})
         self.backend.write(session, documents, removed)
-        self._set_checkpoint(session, seq)
+        self._set_position(session, batch.position)
 
     def reindex(self, progress: Any = None) -> int:
         """Rebuild the whole index from the database; returns the number of documents."""
@@ -281,7 +364,7 @@ class Indexer:
             # Changes after the high-water mark are replayed by the next catch-up;
             # replaying what the rebuild already saw is harmless.
             self._claim(session)
-            self._set_checkpoint(session, high_water)
+            self._set_position(session, Position(high_water))  # a sweep under way ends too
         self.catch_up()
         return counted.count
 
@@ -297,33 +380,47 @@ class Indexer:
         ):
             self.backend.rebuild(session, [])
             self._claim(session)
-            self._set_checkpoint(session, 0)
+            self._set_position(session, Position(0))
 
     def status(self) -> IndexStatus:
-        checkpoint = self._checkpoint()
         with self._session() as session:
+            position = self._position_in(session)
             last = session.scalar(select(func.max(Change.seq))) or 0
-            lag = session.scalar(select(func.count()).where(Change.seq > checkpoint)) or 0
+            lag = session.scalar(select(func.count()).where(Change.seq > position.seq)) or 0
+            sweeping = position.sweep_to is not None
             return IndexStatus(
-                self.backend.name, self.backend.count(session), checkpoint, last, lag
+                self.backend.name,
+                self.backend.count(session),
+                position.seq,
+                last,
+                lag,
+                position.sweep_to,
+                position.sweep_item_id if sweeping else None,
             )
 
     # ---- the checkpoint row ----
 
     def _checkpoint(self) -> int:
         with self._session() as session:
-            return self._checkpoint_in(session)
+            return self._position_in(session).seq
 
-    def _checkpoint_in(self, session: Session) -> int:
-        seq = session.scalar(
-            select(SearchCheckpoint.seq).where(
-                SearchCheckpoint.name == self.backend.checkpoint_name
-            )
-        )
-        return seq or 0
+    def _position_in(self, session: Session) -> Position:
+        """The index's position, as the checkpoint row says (no row: nothing absorbed)."""
+        row = session.execute(
+            select(
+                SearchCheckpoint.seq, SearchCheckpoint.sweep_to, SearchCheckpoint.sweep_item_id
+            ).where(SearchCheckpoint.name == self.backend.checkpoint_name)
+        ).one_or_none()
+        if row is None:
+            return Position(0)
+        seq, sweep_to, sweep_item_id = row
+        if sweep_to is None:
+            return Position(seq or 0)
+        return Position(seq or 0, sweep_to, sweep_item_id or 0)
 
-    def _claim(self, session: Session) -> int:
-        """Lock the checkpoint row (writing it first), so indexers take turns; its seq."""
+    def _claim(self, session: Session) -> Position:
+        """Lock the checkpoint row (writing it first), so indexers take turns; the index's
+        position."""
         name = self.backend.checkpoint_name
         claimed = session.execute(
             update(SearchCheckpoint)
@@ -333,14 +430,18 @@ class Indexer:
         if claimed.rowcount == 0:  # the first catch-up of this index
             session.add(SearchCheckpoint(name=name, seq=0))
             session.flush()
-            return 0
-        return session.scalar(select(SearchCheckpoint.seq).where(SearchCheckpoint.name == name))
+            return Position(0)
+        return self._position_in(session)
 
-    def _set_checkpoint(self, session: Session, seq: int) -> None:
+    def _set_position(self, session: Session, position: Position) -> None:
         session.execute(
             update(SearchCheckpoint)
             .where(SearchCheckpoint.name == self.backend.checkpoint_name)
-            .values(seq=seq)
+            .values(
+                seq=position.seq,
+                sweep_to=position.sweep_to,
+                sweep_item_id=None if position.sweep_to is None else position.sweep_item_id,
+            )
         )
 
     def _high_water(self) -> int:

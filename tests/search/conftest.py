@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from sqlalchemy import text
 
 from qingdan_api import create_app
 from tests import factories as f
@@ -109,3 +110,26 @@ def es_app(database_url, tmp_path_factory):
     yield app
     drop_es_indexes(app.extensions["qingdan"].search.backend)
     app.extensions["qingdan"].engine.dispose()
+
+
+def index_contents(app) -> dict:
+    """Everything the `sql` index holds, comparable across builds."""
+    with app.extensions["qingdan"].session_factory() as session:
+        tables = {
+            "documents": "SELECT item_id, version_id, code FROM search_documents",
+            "terms": "SELECT term, code, count, length FROM search_terms",
+            "term keys": "SELECT k.key, t.term, k.start FROM search_term_keys k "
+            "JOIN search_terms t ON t.id = k.term_id",
+            "pending keys": "SELECT term_id FROM search_pending_term_keys",
+            "code keys": "SELECT c.item_id, c.key, t.term, c.code FROM search_code_keys c "
+            "JOIN search_terms t ON t.id = c.term_id",
+            "checkpoint": "SELECT seq, sweep_to, sweep_item_id FROM search_checkpoints "
+            "WHERE name = 'sql'",
+        }
+        if session.get_bind().dialect.name == "sqlite":
+            tables["text"] = "SELECT rowid, name, codes, titles, body FROM search_fts"
+        else:
+            tables["text"] = "SELECT item_id, tsv::text FROM search_documents"
+        return {
+            name: sorted(map(tuple, session.execute(text(sql)))) for name, sql in tables.items()
+        }

@@ -12,7 +12,7 @@ from qingdan_api.search import indexer as indexer_module
 from qingdan_api.search.builder import DocumentBuilder
 from qingdan_api.search.indexer import Indexer
 
-from .conftest import loaded_app, search
+from .conftest import index_contents, loaded_app, search
 
 BATCH = 7  # changes per batch: the test city makes many
 
@@ -26,40 +26,24 @@ def app(database_url, tmp_path_factory):
 
 def _indexer(app, processes: int) -> Indexer:
     state = app.extensions["qingdan"]
-    return Indexer(state.session_factory, state.search.backend, processes, second_process_from=1)
+    return Indexer(
+        state.session_factory,
+        state.search.backend,
+        processes,
+        second_process_from=1,
+        sweep_from=1,
+    )
 
 
 def _emptied(app) -> None:
     _indexer(app, processes=1).clear()
 
 
-def _index(app) -> dict:
-    """Everything the `sql` index holds, comparable across builds."""
-    with app.extensions["qingdan"].session_factory() as session:
-        tables = {
-            "documents": "SELECT item_id, version_id, code FROM search_documents",
-            "terms": "SELECT term, code, count, length FROM search_terms",
-            "term keys": "SELECT k.key, t.term, k.start FROM search_term_keys k "
-            "JOIN search_terms t ON t.id = k.term_id",
-            "pending keys": "SELECT term_id FROM search_pending_term_keys",
-            "code keys": "SELECT c.item_id, c.key, t.term, c.code FROM search_code_keys c "
-            "JOIN search_terms t ON t.id = c.term_id",
-            "checkpoint": "SELECT seq FROM search_checkpoints WHERE name = 'sql'",
-        }
-        if session.get_bind().dialect.name == "sqlite":
-            tables["text"] = "SELECT rowid, name, codes, titles, body FROM search_fts"
-        else:
-            tables["text"] = "SELECT item_id, tsv::text FROM search_documents"
-        return {
-            name: sorted(map(tuple, session.execute(text(sql)))) for name, sql in tables.items()
-        }
-
-
 @pytest.fixture(scope="module")
 def built_here(app) -> dict:
     _emptied(app)
     assert _indexer(app, processes=1).catch_up(batch_size=BATCH) > 0
-    return _index(app)
+    return index_contents(app)
 
 
 def test_documents_built_apart_make_the_same_index(app, built_here, monkeypatch):
@@ -74,7 +58,7 @@ def test_documents_built_apart_make_the_same_index(app, built_here, monkeypatch)
     absorbed = _indexer(app, processes=2).catch_up(batch_size=BATCH)
     assert started, "a second process built the documents"
     assert absorbed == built_here["checkpoint"][0][0] > 3 * BATCH
-    assert _index(app) == built_here
+    assert index_contents(app) == built_here
     assert gc.get_freeze_count() == 0  # the heap frozen while it wrote is collected again
     page = search(app.test_client(), "食品经营许可")
     assert page["items"][0]["name"] == "食品经营许可"
@@ -88,7 +72,7 @@ def test_a_failed_builder_leaves_the_rest_to_this_process(app, built_here, monke
     with caplog.at_level(logging.WARNING, logger="qingdan_api.search.indexer"):
         _indexer(app, processes=2).catch_up(batch_size=BATCH)
     assert "second process failed" in caplog.text
-    assert _index(app) == built_here
+    assert index_contents(app) == built_here
 
 
 def test_one_process_when_asked_or_when_little_is_pending(app, built_here, monkeypatch):
@@ -96,10 +80,10 @@ def test_one_process_when_asked_or_when_little_is_pending(app, built_here, monke
     monkeypatch.setattr(indexer_module, "DocumentBuilder", lambda url: pytest.fail(url))
     state = app.extensions["qingdan"]
     Indexer(state.session_factory, state.search.backend, processes=2).catch_up(batch_size=BATCH)
-    assert _index(app) == built_here  # fewer changes than SECOND_PROCESS_FROM
+    assert index_contents(app) == built_here  # fewer changes than SECOND_PROCESS_FROM
     _emptied(app)
     _indexer(app, processes=1).catch_up(batch_size=BATCH)
-    assert _index(app) == built_here
+    assert index_contents(app) == built_here
 
 
 def test_the_batches_read_ahead_are_dropped_when_another_indexer_moved_on(
@@ -117,7 +101,7 @@ def test_the_batches_read_ahead_are_dropped_when_another_indexer_moved_on(
 
     absorbed = _indexer(app, processes=2).catch_up(batch_size=BATCH, progress=AnotherIndexerRuns())
     assert absorbed == BATCH  # its first transaction, then it saw the checkpoint had moved
-    assert _index(app) == built_here
+    assert index_contents(app) == built_here
 
 
 def test_a_rebuild_starts_from_an_empty_fts5_table(app, built_here, backend):
@@ -138,7 +122,7 @@ def test_a_rebuild_starts_from_an_empty_fts5_table(app, built_here, backend):
         session.execute(
             text("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
         )
-    assert _index(app) == built_here | {"checkpoint": _index(app)["checkpoint"]}
+    assert index_contents(app) == built_here | {"checkpoint": index_contents(app)["checkpoint"]}
 
 
 def _segments(app) -> int:

@@ -13,6 +13,8 @@ from .conftest import loaded_app
 from .dataset import records
 
 VERSIONS = 3  # of the first item: its name changes with each
+# A catch-up follows the feed, or sweeps the items in item order (a bulk one).
+MODES = {"feed": 10**9, "sweep": 1}  # sweep_from
 
 
 class RecordingBackend(SqlBackend):
@@ -37,10 +39,14 @@ def app(database_url, tmp_path_factory):
     app.extensions["qingdan"].engine.dispose()
 
 
-def _indexer(app, processes: int) -> tuple[Indexer, RecordingBackend]:
+def _indexer(app, processes: int, sweep_from: int = MODES["feed"]):
+    """(an indexer that builds apart from the first change if `processes` is 2, its backend)"""
     state = app.extensions["qingdan"]
     backend = RecordingBackend()
-    return Indexer(state.session_factory, backend, processes, second_process_from=1), backend
+    indexer = Indexer(
+        state.session_factory, backend, processes, second_process_from=1, sweep_from=sweep_from
+    )
+    return indexer, backend
 
 
 def _feed(app) -> list[tuple[int, int, int]]:
@@ -51,11 +57,12 @@ def _feed(app) -> list[tuple[int, int, int]]:
         ).all()
 
 
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("processes", [1, 2])
-def test_each_item_is_built_once_at_its_last_change(app, processes):
+def test_each_item_is_built_once_at_its_last_change(app, processes, mode):
     feed = _feed(app)
     repeated = next(item for _seq, item, _version in feed if sum(r[1] == item for r in feed) > 1)
-    indexer, backend = _indexer(app, processes)
+    indexer, backend = _indexer(app, processes, MODES[mode])
     indexer.clear()
     # One change per batch: the repeated item's changes fall in different batches.
     assert indexer.catch_up(batch_size=1) == len(feed)
@@ -80,7 +87,7 @@ def test_a_change_is_indexed_when_the_later_one_is_beyond_the_high_water_mark(ap
     indexer, _backend = _indexer(app, processes=1)
     with app.extensions["qingdan"].session_factory() as session:
         batch = indexer._changes(session, seq - 1, seq, batch_size=1)
-        assert (batch.last, batch.changes, set(batch.item_ids)) == (seq, 1, {item})
+        assert (batch.position.seq, batch.changes, set(batch.item_ids)) == (seq, 1, {item})
         later = session.scalar(select(func.max(Change.seq)).where(Change.item_id == item))
         batch = indexer._changes(session, seq - 1, later, batch_size=1)
-        assert (batch.last, batch.changes, set(batch.item_ids)) == (seq, 1, set())
+        assert (batch.position.seq, batch.changes, set(batch.item_ids)) == (seq, 1, set())
