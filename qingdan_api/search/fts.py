@@ -43,10 +43,7 @@ class Fts5Index:
                     "INSERT INTO search_fts (rowid, name, codes, titles, body) "
                     "VALUES (:rowid, :name, :codes, :titles, :body)"
                 ),
-                [
-                    {"rowid": d.item_id, **{f: " ".join(d.fields[f]) for f in FIELDS}}
-                    for d in documents
-                ],
+                [{"rowid": d.item_id, **{f: d.fields[f] for f in FIELDS}} for d in documents],
             )
 
     def optimize(self, session: Session) -> None:
@@ -232,7 +229,7 @@ def tsvector_literal(document: Document) -> str:
     position = 0
     for field in FIELDS:
         weight = PG_WEIGHT[field]
-        for word in document.fields[field]:
+        for word in document.terms(field):
             position = min(position + 1, MAX_POSITION)
             positions.setdefault(word, []).append(f"{position}{weight}")
     # Terms hold only [0-9a-z] and ideographs, so they need no escaping inside quotes.

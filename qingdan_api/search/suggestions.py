@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 
-import rjieba
 from sqlalchemy import (
     Integer,
     Table,
@@ -21,9 +19,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from ..models import SearchCodeKey, SearchPendingTermKey, SearchTerm, SearchTermKey
-from .documents import Document
+from .documents import Document, key_of, suffix_keys, term_of
 from .protocol import Suggestion
-from .text import _HAS_DIGIT, MIN_CODE_PREFIX, STOPWORDS, code_term
+from .text import _HAS_DIGIT, MIN_CODE_PREFIX, STOPWORDS
 
 TOP = "\uffff"  # above every character a key can hold (keys are BMP-only, see text.TERM)
 CHUNK = 500  # stays under SQLite's bound-parameter limit
@@ -34,26 +32,6 @@ TERMS: Table = SearchTerm.__table__
 TERM_KEYS: Table = SearchTermKey.__table__
 PENDING_KEYS: Table = SearchPendingTermKey.__table__
 CODE_KEYS: Table = SearchCodeKey.__table__
-
-
-def key_of(text: str | None) -> str:
-    """The matching form of a term or of what was typed: [0-9a-z] and ideographs only."""
-    return code_term(text) or ""
-
-
-def term_of(record: dict[str, Any]) -> str:
-    """What an item is suggested as: its name, and its sub-item's name if it has one."""
-    sub = record.get("sub_item_name")
-    return f"{record['name']} {sub}" if sub else record["name"]
-
-
-def suffix_keys(term: str) -> list[str]:
-    """The term's key from each word on: 经营许可 and 许可 find 食品经营许可 by prefix."""
-    key = key_of(term)
-    starts = {0} | {
-        start for word, start, _end in rjieba.tokenize(key, mode="search") if word not in STOPWORDS
-    }
-    return [key[s:] for s in sorted(starts) if key[s:]]
 
 
 def write(session: Session, documents: list[Document], removed: list[int]) -> None:
@@ -74,7 +52,8 @@ def write(session: Session, documents: list[Document], removed: list[int]) -> No
         ).all()
         session.execute(delete(CODE_KEYS).where(CODE_KEYS.c.item_id.in_(chunk)))
     joined = [(term_of(d.record), d.code) for d in documents]
-    term_ids, created = _term_ids(session, joined)
+    keys = {term: d.term_keys for (term, _code), d in zip(joined, documents, strict=True)}
+    term_ids, created = _term_ids(session, joined, keys)
     _insert(
         session,
         CODE_KEYS,
@@ -82,7 +61,7 @@ def write(session: Session, documents: list[Document], removed: list[int]) -> No
         [
             (document.item_id, key, term_ids[term], document.code)
             for document, (term, _code) in zip(documents, joined, strict=True)
-            for key in dict.fromkeys(document.fields["codes"])
+            for key in dict.fromkeys(document.terms("codes"))
         ],
     )
     _adjust(
@@ -93,10 +72,13 @@ def write(session: Session, documents: list[Document], removed: list[int]) -> No
     merge(session)
 
 
-def _term_ids(session: Session, joined: list[tuple[str, str]]) -> tuple[dict[str, int], set[int]]:
+def _term_ids(
+    session: Session, joined: list[tuple[str, str]], keys: dict[str, tuple[str, ...]]
+) -> tuple[dict[str, int], set[int]]:
     """The id of each joined (term, code), and the ids of the terms created for this batch.
 
     A created term already counts the batch's items that carry it and their least code.
+    `keys`: term -> its keys, as its documents carry them (segmented if they do not).
     """
     ids = _ids_of(session, sorted({term for term, _code in joined}))
     new: dict[str, list[str]] = {}
@@ -116,7 +98,11 @@ def _term_ids(session: Session, joined: list[tuple[str, str]]) -> tuple[dict[str
         session,
         PENDING_KEYS,
         ("term_id", "key", "start"),
-        [(ids[term], key, i == 0) for term in new for i, key in enumerate(suffix_keys(term))],
+        [
+            (ids[term], key, i == 0)
+            for term in new
+            for i, key in enumerate(keys.get(term) or suffix_keys(term))
+        ],
     )
     return ids, {ids[term] for term in new}
 

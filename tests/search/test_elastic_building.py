@@ -46,10 +46,10 @@ def test_bulk_actions_index_the_same_terms_as_sql_and_delete_by_item():
     index, delete = bulk_actions("idx", [document], [8])
     assert index["_op_type"] == "index" and index["_id"] == "7" and index["_index"] == "idx"
     source = index["_source"]
-    assert source["name"].split() == document.fields["name"]
-    assert source["name_cjk"].split() == bigrams(document.fields["name"])
+    assert source["name"].split() == document.terms("name")
+    assert source["name_cjk"].split() == bigrams(document.terms("name"))
     assert source["name_length"] == len(SAMPLE["name"])
-    assert source["codes"] == document.fields["codes"]
+    assert source["codes"] == document.terms("codes")
     assert source["unit"] == SAMPLE["unit"]["credit_code"] and source["targets"] == ["1", "2"]
     assert set(source) <= set(index_template("idx")["template"]["mappings"]["properties"])
     assert delete == {"_op_type": "delete", "_index": "idx", "_id": "8"}

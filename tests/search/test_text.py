@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qingdan_api.search.documents import build_document
+from qingdan_api.search.documents import build_document, suffix_keys
 from qingdan_api.search.fts import fts5_expression, tsquery_expression, tsvector_literal
 from qingdan_api.search.snippets import highlight, snippets
 from qingdan_api.search.text import AllOf, AnyOf, Term, code_term, parse, terms_of, words
@@ -59,11 +59,16 @@ def test_rendered_queries_hold_only_safe_terms(q):
 
 def test_documents_weigh_fields_apart():
     document = build_document(1, 2, SAMPLE)
-    assert {"食品", "经营", "许可"} <= set(document.fields["name"])
-    assert SAMPLE["code"].lower() in document.fields["codes"]
-    assert "440112001000" in document.fields["codes"] and "许可00001000" in document.fields["codes"]
-    assert {"中华人民共和国", "安全法", "临江市", "管理局"} <= set(document.fields["titles"])
-    assert "许可制度" in "".join(document.fields["body"])  # legal basis text
+    assert {"食品", "经营", "许可"} <= set(document.terms("name"))
+    assert SAMPLE["code"].lower() in document.terms("codes")
+    codes = document.terms("codes")
+    assert "440112001000" in codes and "许可00001000" in codes
+    assert {"中华人民共和国", "安全法", "临江市", "管理局"} <= set(document.terms("titles"))
+    assert "许可制度" in "".join(document.terms("body"))  # legal basis text
+    # Each field's terms travel as one string, split back on the writer's side.
+    assert all(document.fields[f] == " ".join(document.terms(f)) for f in document.fields)
+    # The suggestion term's keys come segmented with the document.
+    assert document.term_keys == tuple(suffix_keys(SAMPLE["name"])) and document.term_keys
     literal = tsvector_literal(document)
     assert literal.startswith("'食品':1A")
     assert "'440112001000':5B" in literal and "'行政复议'" not in literal
