@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import gc
+import io
+import json
 import logging
+import pickle
 
 import pytest
 from sqlalchemy import text
 
+from qingdan_api.search import builder as builder_module
 from qingdan_api.search import indexer as indexer_module
 from qingdan_api.search.builder import DocumentBuilder
 from qingdan_api.search.indexer import Indexer
@@ -62,6 +66,32 @@ def test_documents_built_apart_make_the_same_index(app, built_here, monkeypatch)
     assert gc.get_freeze_count() == 0  # the heap frozen while it wrote is collected again
     page = search(app.test_client(), "食品经营许可")
     assert page["items"][0]["name"] == "食品经营许可"
+
+
+def test_the_builder_collects_garbage_between_batches_only(app, monkeypatch):
+    """The second process builds a batch with the garbage collector off (its decoded
+    records set off collection after collection) and collects once after it."""
+    seen = []
+    read = builder_module.read_documents
+
+    def reading(session, item_ids):
+        seen.append(gc.isenabled())
+        return read(session, item_ids)
+
+    monkeypatch.setattr(builder_module, "read_documents", reading)
+    url = app.extensions["qingdan"].engine.url.render_as_string(hide_password=False)
+    with app.extensions["qingdan"].session_factory() as session:
+        ids = session.scalars(text("SELECT id FROM items ORDER BY id LIMIT 5")).all()
+        expected = list(read(session, set(ids)))
+    answers = io.BytesIO()
+    lines = io.BytesIO(f'{{"url": "{url}"}}\n{json.dumps(ids)}\n'.encode())
+    try:
+        builder_module.serve(lines, answers)
+    finally:
+        gc.unfreeze()  # the second process freezes its modules; this one is the test's
+    body = answers.getvalue()[builder_module.LENGTH_BYTES :]
+    assert pickle.loads(body) == expected
+    assert seen == [False] and gc.isenabled()
 
 
 def test_a_failed_builder_leaves_the_rest_to_this_process(app, built_here, monkeypatch, caplog):
