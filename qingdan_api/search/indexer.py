@@ -26,7 +26,8 @@ demo's feed were written at scattered places of B-trees of gigabytes, and the ra
 from 2,800 to 750 changes/s. The checkpoint row keeps the sweep's progress
 (`SearchCheckpoint.sweep_to`, `sweep_item_id`): a crashed sweep resumes where it
 stopped, and its `seq` moves only when the sweep ends. Changes made meanwhile come after
-the sweep's end in the feed and are absorbed by the next catch-up.
+the sweep's end in the feed and are absorbed by the next catch-up. Swept, the whole 1M
+feed took 434 s (775 s in feed order), at a rate as high at its end as at its start.
 """
 
 from __future__ import annotations
@@ -152,14 +153,22 @@ class Indexer:
         if pending <= 0:
             return 0  # nothing to do: write nothing, so idle catch-ups never block writers
         with self._writing() as connection:
-            return self._absorb(connection, high_water, pending, batch_size, progress)
+            absorbed, end = self._absorb(connection, high_water, pending, batch_size, progress)
+        if end < high_water:
+            # A sweep carried on from an earlier catch-up ended before this one's
+            # high-water mark: then the changes after it, in feed order (on a connection
+            # of their own, the sweep's page cache given back first).
+            absorbed += self.catch_up(batch_size, progress)
+        return absorbed
 
     def _absorb(
         self, connection: Connection, high_water: int, pending: int, batch_size: int, progress: Any
-    ) -> int:
+    ) -> tuple[int, int]:
         """Absorb about `pending` changes (read before the writing began: another indexer
         may take some first, which only the batches' own reads decide); a bulk catch-up
-        sweeps, and a sweep under way (say, one that crashed) is carried on first."""
+        sweeps, and a sweep under way (say, one that crashed) is carried on first.
+        Returns (changes absorbed, the seq it stopped at: `high_water`, or the end of a
+        sweep carried on)."""
         # As many changes as half the index holds documents (a first load, a big
         # harvest): the catch-up sweeps and ends by compacting the index. A 30,000-change
         # harvest into the 1M index would have spent 17 s of its 46 on FTS5's optimize.
@@ -182,11 +191,7 @@ class Indexer:
                 absorbed = self._absorb_ahead(
                     connection, builder, position, end, batch_size, progress, bulk
                 )
-        if end < high_water:
-            # A sweep carried on from an earlier catch-up ended before this one's
-            # high-water mark: the changes after it, in feed order.
-            return absorbed + self.catch_up(batch_size, progress)
-        return absorbed
+        return absorbed, end
 
     def _sweep(self, connection: Connection, sweep_to: int | None) -> Position:
         """The index's position, a sweep to `sweep_to` begun first if asked for and none
