@@ -26,7 +26,7 @@ demo's feed were written at scattered places of B-trees of gigabytes, and the ra
 from 2,800 to 750 changes/s. The checkpoint row keeps the sweep's progress
 (`SearchCheckpoint.sweep_to`, `sweep_item_id`): a crashed sweep resumes where it
 stopped, and its `seq` moves only when the sweep ends. Changes made meanwhile come after
-the sweep's end in the feed and are absorbed by the next catch-up. Swept, the whole 1M
+the sweep's end in the feed and are absorbed right after it. Swept, the whole 1M
 feed took 434 s (775 s in feed order), at a rate as high at its end as at its start.
 """
 
@@ -153,22 +153,21 @@ class Indexer:
         if pending <= 0:
             return 0  # nothing to do: write nothing, so idle catch-ups never block writers
         with self._writing() as connection:
-            absorbed, end = self._absorb(connection, high_water, pending, batch_size, progress)
-        if end < high_water:
-            # A sweep carried on from an earlier catch-up ended before this one's
-            # high-water mark: then the changes after it, in feed order (on a connection
-            # of their own, the sweep's page cache given back first).
+            absorbed, swept = self._absorb(connection, high_water, pending, batch_size, progress)
+        if swept:
+            # Changes committed while it swept come after its end in the feed: absorbed
+            # now rather than at the next publication (on a connection of their own, the
+            # sweep's page cache given back first).
             absorbed += self.catch_up(batch_size, progress)
         return absorbed
 
     def _absorb(
         self, connection: Connection, high_water: int, pending: int, batch_size: int, progress: Any
-    ) -> tuple[int, int]:
+    ) -> tuple[int, bool]:
         """Absorb about `pending` changes (read before the writing began: another indexer
         may take some first, which only the batches' own reads decide); a bulk catch-up
         sweeps, and a sweep under way (say, one that crashed) is carried on first.
-        Returns (changes absorbed, the seq it stopped at: `high_water`, or the end of a
-        sweep carried on)."""
+        Returns (changes absorbed, whether it swept to the end)."""
         # As many changes as half the index holds documents (a first load, a big
         # harvest): the catch-up sweeps and ends by compacting the index. A 30,000-change
         # harvest into the 1M index would have spent 17 s of its 46 on FTS5's optimize.
@@ -181,17 +180,15 @@ class Indexer:
             position = self._position_in(session)
         if bulk or position.sweep_to is not None:
             position = self._sweep(connection, sweep_to=high_water if bulk else None)
-        end = high_water if position.sweep_to is None else position.sweep_to
         bulk = bulk or position.sweep_to is not None
         builder = self._builder(connection, pending)
         if builder is None:
-            absorbed = self._absorb_here(connection, end, batch_size, progress, bulk)
-        else:
-            with builder, _heap_frozen():
-                absorbed = self._absorb_ahead(
-                    connection, builder, position, end, batch_size, progress, bulk
-                )
-        return absorbed, end
+            return self._absorb_here(connection, high_water, batch_size, progress, bulk), bulk
+        with builder, _heap_frozen():
+            absorbed, ended = self._absorb_ahead(
+                connection, builder, position, high_water, batch_size, progress, bulk
+            )
+        return absorbed, bulk and ended
 
     def _sweep(self, connection: Connection, sweep_to: int | None) -> Position:
         """The index's position, a sweep to `sweep_to` begun first if asked for and none
@@ -233,12 +230,13 @@ class Indexer:
         batch_size: int,
         progress: Any,
         bulk: bool,
-    ) -> int:
+    ) -> tuple[int, bool]:
         """As `_absorb_here`, with the documents built by `builder`, BATCHES_AHEAD batches
         ahead of the one being written, and a commit every COMMIT_EVERY changes. Stops
         (having written what it could) when another indexer moved the checkpoint
         meanwhile: the batches read ahead are then stale. When the builder fails, the
-        open transaction is rolled back and the rest absorbed here, as without it."""
+        open transaction is rolled back and the rest absorbed here, as without it.
+        Returns (changes absorbed, whether it got to the end rather than stopping)."""
         built = _built(builder, self._batches(connection, position, high_water, batch_size))
         absorbed = 0
         try:
@@ -247,7 +245,7 @@ class Indexer:
                 ended = True
                 with self._session(connection) as session, session.begin():
                     if self._claim(session) != position:
-                        return absorbed
+                        return absorbed, False
                     for batch, documents in built:
                         position = batch.position
                         self._write(session, batch, documents)
@@ -261,10 +259,11 @@ class Indexer:
                 if progress is not None and written:
                     progress.update(written)
                 if ended:
-                    return absorbed
+                    return absorbed, True
         except BuilderFailed as failure:
             log.warning("the index's second process failed (%s); building here", failure)
-            return absorbed + self._absorb_here(connection, high_water, batch_size, progress, bulk)
+            rest = self._absorb_here(connection, high_water, batch_size, progress, bulk)
+            return absorbed + rest, True
 
     def _builder(self, connection: Connection, pending: int) -> DocumentBuilder | None:
         """A second process to build documents, when it pays and can open the database."""
@@ -298,13 +297,15 @@ class Indexer:
     ) -> _Batch:
         """The next batch from `position`: the sweep's next items, or the feed's changes."""
         if position.sweep_to is not None:
-            return self._swept(session, position, batch_size)
+            return self._swept(session, position, high_water, batch_size)
         return self._changes(session, position.seq, high_water, batch_size)
 
     @staticmethod
-    def _swept(session: Session, position: Position, batch_size: int) -> _Batch:
+    def _swept(session: Session, position: Position, high_water: int, batch_size: int) -> _Batch:
         """The next `batch_size` items of a sweep: those after `position.sweep_item_id`
-        changed in its window, in item order. The last batch ends the sweep."""
+        changed in its window, in item order. Its last batch ends the sweep, and the
+        catch-up too unless the sweep (begun by another) ends below `high_water`: the
+        feed after it follows."""
         rows = session.execute(
             select(Change.item_id, func.count())
             .where(
@@ -319,7 +320,8 @@ class Indexer:
         changes = sum(count for _item_id, count in rows)
         item_ids = frozenset(item_id for item_id, _count in rows)
         if len(rows) < batch_size:
-            return _Batch(Position(position.sweep_to), changes, item_ids, last=True)
+            ended = position.sweep_to >= high_water
+            return _Batch(Position(position.sweep_to), changes, item_ids, last=ended)
         after = Position(position.seq, position.sweep_to, rows[-1][0])
         return _Batch(after, changes, item_ids, last=False)
 

@@ -18,14 +18,17 @@ MODES = {"feed": 10**9, "sweep": 1}  # sweep_from
 
 
 class RecordingBackend(SqlBackend):
-    """The `sql` backend, noting the version of each document it is given."""
+    """The `sql` backend, noting the version of each document it is given and the items
+    it writes or removes, in order."""
 
     def __init__(self) -> None:
         super().__init__()
         self.written: list[tuple[int, int]] = []  # (item id, version id)
+        self.touched: list[int] = []  # item ids written or removed
 
     def write(self, session, documents, removed) -> None:
         self.written += [(d.item_id, d.version_id) for d in documents]
+        self.touched += sorted([d.item_id for d in documents] + list(removed))
         super().write(session, documents, removed)
 
 

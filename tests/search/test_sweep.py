@@ -100,8 +100,8 @@ def test_a_sweep_writes_the_items_in_item_order(app, processes):
     indexer, backend = _indexer(app, processes)
     indexer.clear()
     assert indexer.catch_up(batch_size=BATCH) == _last_seq(app)
-    written = [item_id for item_id, _version in backend.written]
-    assert written == sorted(set(written))  # each item once, in item order
+    # Each item once, in item order: the first item too, though its change is the last.
+    assert backend.touched == sorted(set(backend.touched))
     assert index_contents(app) == expected  # the withdrawn item is not in it
     status = indexer.status()
     assert (status.lag, status.sweep_to, status.sweep_item_id) == (0, None, None)
@@ -129,7 +129,7 @@ def test_a_sweep_that_stopped_is_carried_on_then_the_feed_after_it(
     # the sweep's end in the feed.
     _withdraw(app, swept)
     _add_item(app, 1)
-    resumed, backend = _indexer(app, processes=1, sweep_from=10**9)  # would not sweep itself
+    resumed, backend = _indexer(app, processes, sweep_from=10**9)  # would not sweep itself
     absorbed = resumed.catch_up(batch_size=BATCH)
     assert absorbed == _last_seq(app) - stop.absorbed  # what the first left, and the two
     written = [item_id for item_id, _version in backend.written]
@@ -138,6 +138,32 @@ def test_a_sweep_that_stopped_is_carried_on_then_the_feed_after_it(
     status = resumed.status()
     assert (status.lag, status.sweep_to, status.sweep_item_id) == (0, None, None)
     assert index_contents(app) == _feed_built(app)
+
+
+class PublishOnFirstCommit:
+    """A progress sink that publishes a new item while the sweep is under way."""
+
+    def __init__(self, app) -> None:
+        self.app, self.published = app, False
+
+    def update(self, _count: int) -> None:
+        if not self.published:
+            self.published = True
+            _add_item(self.app, 2)
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_changes_made_while_it_sweeps_are_absorbed_after_it(fresh_app, processes, monkeypatch):
+    monkeypatch.setattr(indexer_module, "COMMIT_EVERY", BATCH)
+    indexer, backend = _indexer(fresh_app, processes)
+    indexer.clear()
+    publishing = PublishOnFirstCommit(fresh_app)
+    absorbed = indexer.catch_up(batch_size=BATCH, progress=publishing)
+    assert publishing.published and absorbed == _last_seq(fresh_app)
+    status = indexer.status()
+    assert (status.lag, status.sweep_to) == (0, None)
+    assert backend.touched[-1] == max(backend.touched)  # the new item, after the sweep
+    assert index_contents(fresh_app) == _feed_built(fresh_app)
 
 
 def test_the_status_shows_a_sweep_under_way(fresh_app):
