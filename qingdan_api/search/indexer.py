@@ -149,11 +149,14 @@ class Indexer:
     def catch_up(self, batch_size: int = BATCH_SIZE, progress: Any = None) -> int:
         """Index every settled change after the checkpoint; returns how many were absorbed."""
         high_water = self._high_water()
-        pending = high_water - self._checkpoint()
+        position = self._position()
+        pending = high_water - position.seq
         if pending <= 0:
             return 0  # nothing to do: write nothing, so idle catch-ups never block writers
         with self._writing() as connection:
-            absorbed, swept = self._absorb(connection, high_water, pending, batch_size, progress)
+            absorbed, swept = self._absorb(
+                connection, position, high_water, pending, batch_size, progress
+            )
         if swept:
             # Changes committed while it swept come after its end in the feed: absorbed
             # now rather than at the next publication (on a connection of their own, the
@@ -162,25 +165,25 @@ class Indexer:
         return absorbed
 
     def _absorb(
-        self, connection: Connection, high_water: int, pending: int, batch_size: int, progress: Any
+        self,
+        connection: Connection,
+        position: Position,
+        high_water: int,
+        pending: int,
+        batch_size: int,
+        progress: Any,
     ) -> tuple[int, bool]:
-        """Absorb about `pending` changes (read before the writing began: another indexer
-        may take some first, which only the batches' own reads decide); a bulk catch-up
-        sweeps, and a sweep under way (say, one that crashed) is carried on first.
-        Returns (changes absorbed, whether it swept to the end)."""
+        """Absorb about `pending` changes from `position` (both read before the writing
+        began: another indexer may take some first, which only the batches' own reads
+        decide); a bulk catch-up sweeps, and a sweep under way (say, one that crashed) is
+        carried on first. Returns (changes absorbed, whether it swept to the end)."""
         # As many changes as half the index holds documents (a first load, a big
         # harvest): the catch-up sweeps and ends by compacting the index. A 30,000-change
         # harvest into the 1M index would have spent 17 s of its 46 on FTS5's optimize.
         # The index is counted only for such catch-ups, not after each publication.
-        bulk = pending >= self.sweep_from
-        if bulk:
-            with self._session(connection) as session:
-                bulk = pending >= self.backend.count(session) / 2
-        with self._session(connection) as session, session.begin():
-            position = self._position_in(session)
-        if bulk or position.sweep_to is not None:
-            position = self._sweep(connection, sweep_to=high_water if bulk else None)
-        bulk = bulk or position.sweep_to is not None
+        if pending >= self.sweep_from and pending >= self._documents(connection) / 2:
+            position = self._begin_sweep(connection, sweep_to=high_water)
+        bulk = position.sweep_to is not None  # sweeping: it ends by compacting the index
         builder = self._builder(connection, pending)
         if builder is None:
             return self._absorb_here(connection, high_water, batch_size, progress, bulk), bulk
@@ -190,12 +193,16 @@ class Indexer:
             )
         return absorbed, bulk and ended
 
-    def _sweep(self, connection: Connection, sweep_to: int | None) -> Position:
-        """The index's position, a sweep to `sweep_to` begun first if asked for and none
-        is under way (written: the row is claimed)."""
+    def _documents(self, connection: Connection) -> int:
+        with self._session(connection) as session:
+            return self.backend.count(session)
+
+    def _begin_sweep(self, connection: Connection, sweep_to: int) -> Position:
+        """The index's position once a sweep to `sweep_to` is begun, unless one is under
+        way already or the index got there meanwhile."""
         with self._session(connection) as session, session.begin():
             position = self._claim(session)
-            if sweep_to is not None and position.sweep_to is None and sweep_to > position.seq:
+            if position.sweep_to is None and sweep_to > position.seq:
                 position = Position(position.seq, sweep_to)
                 self._set_position(session, position)
             return position
@@ -407,9 +414,9 @@ class Indexer:
 
     # ---- the checkpoint row ----
 
-    def _checkpoint(self) -> int:
+    def _position(self) -> Position:
         with self._session() as session:
-            return self._position_in(session).seq
+            return self._position_in(session)
 
     def _position_in(self, session: Session) -> Position:
         """The index's position, as the checkpoint row says (no row: nothing absorbed)."""
