@@ -40,11 +40,11 @@ class Document:
     # than hundreds (unpickling term lists was 6 % of the writer's time at 100k items).
     fields: dict[str, str]
     record: dict[str, Any]  # its `indexed_part`
-    source_id: int | None = None  # the harvest source of harvested content (the `source` filter)
-
     # Its suggestion term's keys (`suffix_keys`): segmented where the document is built,
-    # in the indexer's second process, rather than by the index's writer (6 % of its time at 100k).
-    term_keys: tuple[str, ...] = ()
+    # in the indexer's second process, rather than by the index's writer (6 % of its
+    # time at 100k items).
+    term_keys: tuple[str, ...]
+    source_id: int | None = None  # the harvest source of harvested content (the `source` filter)
 
     def terms(self, field: str) -> list[str]:
         """The terms of one field (see `fields`), in text order."""
@@ -143,6 +143,6 @@ def build_document(
         record["code"],
         fields,
         indexed_part(record),
-        source_id,
         tuple(suffix_keys(term_of(record))),
+        source_id,
     )

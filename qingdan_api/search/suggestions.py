@@ -78,7 +78,7 @@ def _term_ids(
     """The id of each joined (term, code), and the ids of the terms created for this batch.
 
     A created term already counts the batch's items that carry it and their least code.
-    `keys`: term -> its keys, as its documents carry them (segmented if they do not).
+    `keys`: term -> its keys, as its documents carry them.
     """
     ids = _ids_of(session, sorted({term for term, _code in joined}))
     new: dict[str, list[str]] = {}
@@ -98,11 +98,7 @@ def _term_ids(
         session,
         PENDING_KEYS,
         ("term_id", "key", "start"),
-        [
-            (ids[term], key, i == 0)
-            for term in new
-            for i, key in enumerate(keys.get(term) or suffix_keys(term))
-        ],
+        [(ids[term], key, i == 0) for term in new for i, key in enumerate(keys[term])],
     )
     return ids, {ids[term] for term in new}
 

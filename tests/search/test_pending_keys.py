@@ -32,7 +32,8 @@ def session(database_url):
 
 def _document(item_id: int, name: str) -> Document:
     code = f"11440100MB00000{item_id:02d}X4440112001000"
-    return Document(item_id, item_id, code, {"codes": code.lower()}, {"name": name})
+    keys = tuple(suggestions.suffix_keys(name))
+    return Document(item_id, item_id, code, {"codes": code.lower()}, {"name": name}, keys)
 
 
 def _pending(session) -> int:
