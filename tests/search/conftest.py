@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import text
 
 from qingdan_api import create_app
+from qingdan_api.search.indexer import Indexer
+from qingdan_api.search.sql import SqlBackend
 from tests import factories as f
 from tests.conftest import drop_database, make_database, require_elasticsearch
 
@@ -133,3 +135,29 @@ def index_contents(app) -> dict:
         return {
             name: sorted(map(tuple, session.execute(text(sql)))) for name, sql in tables.items()
         }
+
+
+class RecordingBackend(SqlBackend):
+    """The `sql` backend, noting the version of each document it is given and the items
+    it writes or removes, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[tuple[int, int]] = []  # (item id, version id)
+        self.touched: list[int] = []  # item ids written or removed
+
+    def write(self, session, documents, removed) -> None:
+        self.written += [(d.item_id, d.version_id) for d in documents]
+        self.touched += sorted([d.item_id for d in documents] + list(removed))
+        super().write(session, documents, removed)
+
+
+def recording_indexer(app, processes: int, sweep_from: int) -> tuple[Indexer, RecordingBackend]:
+    """An indexer over `app`'s database with a recording backend (and that backend): with
+    `processes` 2 it builds apart from the first change; it sweeps from `sweep_from`."""
+    state = app.extensions["qingdan"]
+    backend = RecordingBackend()
+    indexer = Indexer(
+        state.session_factory, backend, processes, second_process_from=1, sweep_from=sweep_from
+    )
+    return indexer, backend

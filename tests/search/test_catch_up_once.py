@@ -6,30 +6,13 @@ import pytest
 from sqlalchemy import func, select, text
 
 from qingdan_api.models import Change
-from qingdan_api.search.indexer import Indexer
-from qingdan_api.search.sql import SqlBackend
 
-from .conftest import loaded_app
+from .conftest import loaded_app, recording_indexer
 from .dataset import records
 
 VERSIONS = 3  # of the first item: its name changes with each
 # A catch-up follows the feed, or sweeps the items in item order (a bulk one).
 MODES = {"feed": 10**9, "sweep": 1}  # sweep_from
-
-
-class RecordingBackend(SqlBackend):
-    """The `sql` backend, noting the version of each document it is given and the items
-    it writes or removes, in order."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.written: list[tuple[int, int]] = []  # (item id, version id)
-        self.touched: list[int] = []  # item ids written or removed
-
-    def write(self, session, documents, removed) -> None:
-        self.written += [(d.item_id, d.version_id) for d in documents]
-        self.touched += sorted([d.item_id for d in documents] + list(removed))
-        super().write(session, documents, removed)
 
 
 @pytest.fixture(scope="module")
@@ -40,16 +23,6 @@ def app(database_url, tmp_path_factory):
     app = loaded_app(database_url, tmp_path_factory, items)
     yield app
     app.extensions["qingdan"].engine.dispose()
-
-
-def _indexer(app, processes: int, sweep_from: int = MODES["feed"]):
-    """(an indexer that builds apart from the first change if `processes` is 2, its backend)"""
-    state = app.extensions["qingdan"]
-    backend = RecordingBackend()
-    indexer = Indexer(
-        state.session_factory, backend, processes, second_process_from=1, sweep_from=sweep_from
-    )
-    return indexer, backend
 
 
 def _feed(app) -> list[tuple[int, int, int]]:
@@ -65,7 +38,7 @@ def _feed(app) -> list[tuple[int, int, int]]:
 def test_each_item_is_built_once_at_its_last_change(app, processes, mode):
     feed = _feed(app)
     repeated = next(item for _seq, item, _version in feed if sum(r[1] == item for r in feed) > 1)
-    indexer, backend = _indexer(app, processes, MODES[mode])
+    indexer, backend = recording_indexer(app, processes, MODES[mode])
     indexer.clear()
     # One change per batch: the repeated item's changes fall in different batches.
     assert indexer.catch_up(batch_size=1) == len(feed)
@@ -87,7 +60,7 @@ def test_each_item_is_built_once_at_its_last_change(app, processes, mode):
 def test_a_change_is_indexed_when_the_later_one_is_beyond_the_high_water_mark(app):
     feed = _feed(app)
     seq, item, _version = next(r for r in feed if sum(x[1] == r[1] for x in feed) > 1)
-    indexer, _backend = _indexer(app, processes=1)
+    indexer, _backend = recording_indexer(app, 1, MODES["feed"])
     with app.extensions["qingdan"].session_factory() as session:
         batch = indexer._changes(session, seq - 1, seq, batch_size=1)
         assert (batch.position.seq, batch.changes, set(batch.item_ids)) == (seq, 1, {item})

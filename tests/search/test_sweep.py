@@ -10,14 +10,12 @@ from sqlalchemy.orm import Session
 
 from qingdan_api.models import Change, Item
 from qingdan_api.search import indexer as indexer_module
-from qingdan_api.search.indexer import Indexer
 from qingdan_api.services.auth import Principal
 from qingdan_api.services.publishing import withdraw_published
 from tests import factories as f
 from tests.conftest import drop_database, make_database
 
-from .conftest import index_contents, loaded_app
-from .test_catch_up_once import RecordingBackend
+from .conftest import index_contents, loaded_app, recording_indexer
 
 BATCH = 5  # items per batch: the test city makes many batches
 ADMIN = Principal(0, "测试管理员", "admin")
@@ -37,14 +35,9 @@ class StopAfterFirstCommit:
         raise Stopped
 
 
-def _indexer(app, processes: int = 1, sweep_from: int = 1) -> tuple[Indexer, RecordingBackend]:
-    """An indexer over `app`'s database that sweeps from `sweep_from` changes; its backend."""
-    state = app.extensions["qingdan"]
-    backend = RecordingBackend()
-    indexer = Indexer(
-        state.session_factory, backend, processes, second_process_from=1, sweep_from=sweep_from
-    )
-    return indexer, backend
+def _indexer(app, processes: int = 1, sweep_from: int = 1):
+    """An indexer that sweeps from `sweep_from` changes, and its recording backend."""
+    return recording_indexer(app, processes, sweep_from)
 
 
 def _withdraw(app, item_id: int) -> None:
