@@ -376,7 +376,9 @@ class ElasticsearchBackend:
             self.client.indices.put_mapping(index=self.alias, properties=ADDED_FIELDS)
         self._ready = True
 
-    def write(self, session: Session, documents: list[Document], removed: list[int]) -> None:
+    def write(
+        self, session: Session, documents: list[Document], removed: list[int], bulk: bool = False
+    ) -> None:
         self._ensure_alias()
         helpers.bulk(
             self.client.options(request_timeout=BULK_TIMEOUT),

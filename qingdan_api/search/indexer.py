@@ -219,7 +219,7 @@ class Indexer:
                 batch = self._next_batch(session, position, high_water, batch_size)
                 if batch.position != position:
                     documents = list(read_documents(session, batch.item_ids))
-                    self._write(session, batch, documents)
+                    self._write(session, batch, documents, bulk)
                 if batch.last:  # nothing left deferred
                     self.backend.settle(session, bulk=bulk)
             absorbed += batch.changes
@@ -255,7 +255,7 @@ class Indexer:
                         return absorbed, False
                     for batch, documents in built:
                         position = batch.position
-                        self._write(session, batch, documents)
+                        self._write(session, batch, documents, bulk)
                         written += batch.changes
                         if written >= COMMIT_EVERY and not batch.last:
                             ended = False
@@ -360,10 +360,13 @@ class Indexer:
         ).scalars()
         return _Batch(Position(last), len(rows), frozenset(latest), ended)
 
-    def _write(self, session: Session, batch: _Batch, documents: list[Document]) -> None:
-        """Write one batch (items without a public version are removed) and its position."""
+    def _write(
+        self, session: Session, batch: _Batch, documents: list[Document], bulk: bool
+    ) -> None:
+        """Write one batch (items without a public version are removed) and its position;
+        `bulk`: the batch belongs to a sweep (see `SearchBackend.write`)."""
         removed = sorted(batch.item_ids - {d.item_id for d in documents})
-        self.backend.write(session, documents, removed)
+        self.backend.write(session, documents, removed, bulk=bulk)
         self._set_position(session, batch.position)
 
     def reindex(self, progress: Any = None) -> int:

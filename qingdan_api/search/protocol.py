@@ -63,8 +63,14 @@ class SearchBackend(Protocol):
         """The row in `search_checkpoints` that records how far this index got."""
         ...
 
-    def write(self, session: Session, documents: list[Document], removed: list[int]) -> None:
-        """Add or replace `documents`; drop the items with ids in `removed`."""
+    def write(
+        self, session: Session, documents: list[Document], removed: list[int], bulk: bool = False
+    ) -> None:
+        """Add or replace `documents`; drop the items with ids in `removed`.
+
+        `bulk`: the write is part of a bulk run (see `settle`), which may defer more to
+        the `settle` that ends it.
+        """
         ...
 
     def rebuild(self, session: Session, documents: Iterable[Document]) -> None:

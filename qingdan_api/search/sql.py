@@ -46,9 +46,11 @@ class SqlBackend:
         self.match_cap = match_cap  # QINGDAN_SEARCH_MATCH_CAP
         self.counts = DocumentCounts(cutoff_frequency)  # QINGDAN_SEARCH_CUTOFF_FREQUENCY
 
-    def write(self, session: Session, documents: list[Document], removed: list[int]) -> None:
+    def write(
+        self, session: Session, documents: list[Document], removed: list[int], bulk: bool = False
+    ) -> None:
         _native(session).write(session, documents, removed)
-        suggestions.write(session, documents, removed)
+        suggestions.write(session, documents, removed, bulk=bulk)
 
     def rebuild(self, session: Session, documents: Iterable[Document]) -> None:
         # One transaction: readers keep seeing the old index until it commits.
@@ -57,7 +59,7 @@ class SqlBackend:
         suggestions.clear(session)
         iterator = iter(documents)
         while batch := list(islice(iterator, REBUILD_BATCH)):
-            self.write(session, batch, [])
+            self.write(session, batch, [], bulk=True)
         self.settle(session, bulk=True)
 
     def settle(self, session: Session, bulk: bool = False) -> None:

@@ -34,13 +34,16 @@ PENDING_KEYS: Table = SearchPendingTermKey.__table__
 CODE_KEYS: Table = SearchCodeKey.__table__
 
 
-def write(session: Session, documents: list[Document], removed: list[int]) -> None:
+def write(
+    session: Session, documents: list[Document], removed: list[int], bulk: bool = False
+) -> None:
     """Replace the code keys of the touched items, then adjust the terms they left and joined.
 
     A term new to the index is written once with its keys (about twenty: one per word
     start); after that, items joining or leaving it only update its `search_terms` row,
     by difference, not by re-counting its items (which grew with the index for names
-    shared across units).
+    shared across units). New keys wait as pending keys (see `merge`); with `bulk` (a
+    sweep or a rebuild) they all wait for the `merge(everything=True)` that ends it.
     """
     ids = [d.item_id for d in documents] + list(removed)
     left: list[tuple[int, str]] = []  # (term id, code) of each item that carried one
@@ -69,7 +72,11 @@ def write(session: Session, documents: list[Document], removed: list[int]) -> No
         left,
         [(term_ids[term], code) for term, code in joined if term_ids[term] not in created],
     )
-    merge(session)
+    if not bulk:
+        # A bulk run merges once, at its end: its merges when the pending keys doubled
+        # were each as long as all the writes before them. At 1M items, the one at half
+        # way made its 50,000 changes take 21.7 s instead of 10.5 s.
+        merge(session)
 
 
 def _term_ids(

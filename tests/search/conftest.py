@@ -146,10 +146,10 @@ class RecordingBackend(SqlBackend):
         self.written: list[tuple[int, int]] = []  # (item id, version id)
         self.touched: list[int] = []  # item ids written or removed
 
-    def write(self, session, documents, removed) -> None:
+    def write(self, session, documents, removed, bulk=False) -> None:
         self.written += [(d.item_id, d.version_id) for d in documents]
         self.touched += sorted([d.item_id for d in documents] + list(removed))
-        super().write(session, documents, removed)
+        super().write(session, documents, removed, bulk=bulk)
 
 
 def recording_indexer(app, processes: int, sweep_from: int) -> tuple[Indexer, RecordingBackend]:

@@ -81,3 +81,16 @@ def test_a_term_emptied_before_its_merge_leaves_no_keys(session):
     key_terms = set(session.scalars(select(SearchTermKey.term_id).distinct()))
     assert key_terms == set(session.scalars(select(SearchTerm.id)))
     assert _suggested(session, "燃气") == ["燃气经营许可", "燃气设施迁移许可"]
+
+
+def test_bulk_writes_leave_every_new_key_pending_until_the_merge(session):
+    """A sweep or a rebuild merges once, at its end, not each time the pending keys
+    have doubled (see `suggestions.write`)."""
+    names = ["燃气经营许可", "燃气供应许可", "燃气设施改动许可", "燃气燃烧器具安装许可"]
+    for n, name in enumerate(names, start=1):
+        suggestions.write(session, [_document(n, name)], [], bulk=True)
+    assert _pending(session) == sum(len(suggestions.suffix_keys(n)) for n in names)
+    assert _suggested(session, "燃气") == []
+    suggestions.merge(session, everything=True)
+    assert _pending(session) == 0
+    assert sorted(_suggested(session, "燃气")) == sorted(names)

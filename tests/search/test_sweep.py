@@ -117,6 +117,9 @@ def test_a_sweep_that_stopped_is_carried_on_then_the_feed_after_it(
     assert (status.checkpoint, status.lag, status.sweep_to) == (0, end, end)
     assert status.sweep_item_id > 0
     assert 0 < status.documents < end
+    # The new terms' keys wait for the sweep's end (one merge, see `suggestions.write`).
+    stopped = index_contents(app)
+    assert stopped["pending keys"] and not stopped["term keys"]
     swept = status.sweep_item_id
     # Meanwhile an item already swept is withdrawn and a new one published: both after
     # the sweep's end in the feed.
