@@ -40,6 +40,7 @@ from urllib.parse import quote
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from bench.machine import reference_seconds
 from qingdan_api import create_app
 from qingdan_api.db import make_engine
 from qingdan_api.migrate import upgrade
@@ -134,9 +135,9 @@ class SliceRates:
         self.documents = self.last_documents = 0
         write = backend.write
 
-        def counted(session, documents, removed) -> None:
+        def counted(session, documents, removed, bulk=False) -> None:
             self.documents += len(documents)
-            write(session, documents, removed)
+            write(session, documents, removed, bulk=bulk)
 
         backend.write = counted  # this run's backend object only
         self.last = time.perf_counter()
@@ -194,6 +195,10 @@ def run_backend(name: str, url: str, workdir: str, args, queries) -> dict:
     app = create_app(config)
     indexer = app.extensions["qingdan"].search
     result: dict = {"backend": name, "load_before": _load()}
+    # The machine's speed around the catch-up (see bench.machine): rates from different
+    # runs compare only next to it.
+    result["machine_before_s"] = reference_seconds()
+    print(f"[{name}] machine reference before: {result['machine_before_s']} (s, lower is faster)")
     try:
         if args.instance and name == "sql" and not args.reuse_index:
             indexer.clear()
@@ -202,6 +207,8 @@ def run_backend(name: str, url: str, workdir: str, args, queries) -> dict:
         absorbed = indexer.catch_up(progress=rates)
         elapsed = time.perf_counter() - started
         rates.close()
+        result["machine_after_s"] = reference_seconds()
+        print(f"[{name}] machine reference after:  {result['machine_after_s']}")
         result["catch_up_changes_per_s"] = round(absorbed / elapsed)
         result["catch_up_items_per_s"] = round(rates.documents / elapsed)
         result["catch_up_slices"] = rates.slices
