@@ -165,7 +165,7 @@ class SliceRates:
                 "upto": self.done,
                 "changes_per_s": round(rate),
                 "items_per_s": round(documents),
-                "items_per_cpu_s": round(cpu_rate),
+                "changes_per_cpu_s": round(cpu_rate),
                 "load": _load()[0],
             }
         )
