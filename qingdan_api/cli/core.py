@@ -156,9 +156,13 @@ def _current_app(config: dict):
 def demo(instance, database, total, seed, reset, load_only, host, port) -> None:
     """Create the database if needed, load the demo city's lists, and serve them."""
     from ..migrate import upgrade
+    from ..search.hooks import start_catch_up
     from ..services.demo import has_content, load_demo, reset_content
 
-    app = _app(instance, database)
+    # The index catches up once the schema is current: started with the app, beside the
+    # migration, it read an older schema's tables (PostgreSQL: "column
+    # search_checkpoints.sweep_to does not exist") and gave up until the next publication.
+    app = _app(instance, database, catch_up=False)
     state = app.extensions["qingdan"]
     upgrade(state.engine)
     with state.session_factory() as session:
@@ -178,5 +182,10 @@ def demo(instance, database, total, seed, reset, load_only, host, port) -> None:
             if reset:  # the search index may still hold what was deleted
                 state.search.reindex()
             _first_dump(app, host, port)
-    if not load_only:
-        _serve(app, host, port)
+    if load_only:  # the instance is complete when the command ends
+        absorbed = state.search.catch_up()
+        if absorbed:
+            click.echo(f"search index: {absorbed} changes absorbed")
+        return
+    start_catch_up(state.search)
+    _serve(app, host, port)

@@ -9,7 +9,9 @@ from qingdan_api import create_app
 from qingdan_api.cli import main
 from qingdan_api.demo import generate_items, generate_units
 from qingdan_api.domain.codes import parse_implementation_code
+from qingdan_api.migrate import downgrade, is_current
 from qingdan_api.services.demo import has_content, load_demo, reset_content
+from tests.conftest import drop_database, make_database
 
 TOTAL = 400
 
@@ -93,6 +95,39 @@ def test_cli_demo_load_only_is_idempotent_and_resets(tmp_path):
         reset_content(session)
         assert not has_content(session)
     assert client.get("/api/items").get_json()["items_total"] == 0
+    app.extensions["qingdan"].engine.dispose()
+
+
+@pytest.fixture
+def migrated_url(backend, tmp_path_factory):
+    url = make_database(backend, tmp_path_factory)
+    yield url
+    drop_database(url)
+
+
+def test_cli_demo_upgrades_an_older_instance_then_catches_up(migrated_url, tmp_path):
+    """An instance loaded by an older version: its schema a migration behind and its
+    index behind the feed. The demo command upgrades it first, then indexes."""
+    settings = {
+        "QINGDAN_INSTANCE": str(tmp_path),
+        "QINGDAN_DATABASE_URL": migrated_url,
+        "QINGDAN_SEARCH_CATCH_UP_ON_START": False,
+    }
+    args = ["demo", "--instance", str(tmp_path), "--database", migrated_url]
+    args += ["--items", "150", "--load-only"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    app = create_app(settings)
+    engine = app.extensions["qingdan"].engine
+    app.extensions["qingdan"].search.clear()
+    downgrade(engine, "-1")
+    engine.dispose()
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0, again.output
+    assert "already loaded" in again.output and "changes absorbed" in again.output
+    app = create_app(settings)
+    assert is_current(app.extensions["qingdan"].engine)
+    status = app.extensions["qingdan"].search.status()
+    assert status.lag == 0 and status.documents > 0
     app.extensions["qingdan"].engine.dispose()
 
 
