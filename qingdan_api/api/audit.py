@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..services import audit
 from .auth import PRIVATE, SECURITY, current_principal
+from .blueprint import Blueprint
 from .editorial_schemas import AuditListingSchema, AuditQuery
 from .links import listing
 from .paging import page_size

@@ -30,7 +30,9 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
+
+from .blueprint import Blueprint
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_DEPTH = 32

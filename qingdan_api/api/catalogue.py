@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 from flask import Response, request, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from exporters import alignment_table
@@ -23,6 +22,7 @@ from ..services.errors import InvalidArgument
 from . import catalogue_schemas as cs
 from .arguments import BoundedInteger, PageArguments, QueryArguments
 from .auth import PRIVATE, SECURITY, current_principal
+from .blueprint import Blueprint
 from .bodies import accepts_upload
 from .imports import XLSX, ImportReportSchema, _read, _upload, problems_response
 from .links import absolute, item_url, unit_url

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Response, request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from ..services import feed
 from .atom import render_atom
+from .blueprint import Blueprint
 from .links import absolute, item_url
 from .session import db_session
 from .sync_schemas import AtomQuery, ChangesQuery, ChangesSchema, ChecksumQuery, ChecksumSchema

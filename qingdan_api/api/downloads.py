@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from exporters.xml_export import NAMESPACE, XSD_PATH
@@ -13,6 +12,7 @@ from ..models import Dump
 from ..services import dumps
 from ..services.errors import NotFound
 from .arguments import QueryArguments
+from .blueprint import Blueprint
 from .links import absolute
 from .meta import ROOT_LINKS
 from .schemas import LinkedSchema

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..services import editing, units
 from ..services.items import STATE_LABELS, Draft, get_draft
 from .auth import SECURITY, current_principal, etag, if_match_revision
+from .blueprint import Blueprint
 from .editorial_schemas import (
     DispositionWriteSchema,
     DraftSchema,

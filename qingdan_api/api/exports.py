@@ -20,7 +20,6 @@ from typing import Any
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE, fields, validate
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import is_resource_modified
@@ -37,6 +36,7 @@ from ..services.dumped_exports import whole_list_file
 from ..services.errors import InvalidArgument
 from ..services.snapshot import Snapshot
 from .arguments import PageArguments, QueryArguments
+from .blueprint import Blueprint
 from .http import accepts_gzip
 from .items import filters_from
 from .links import absolute

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from exporters.flowchart import MEDIA_TYPE
 
 from ..services import catalog, flowcharts
 from ..services.records import public_record
+from .blueprint import Blueprint
 from .editorial_schemas import AtQuery
 from .session import db_session
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from ..intake.reader import MAX_BYTES, UnreadableFile, read_form
@@ -20,6 +19,7 @@ from ..services.errors import ValidationFailed
 from ..services.importing import run_import
 from .arguments import QueryArguments
 from .auth import PRIVATE, SECURITY, current_principal, etag, if_match_revision
+from .blueprint import Blueprint
 from .bodies import accepts_upload
 from .editorial_schemas import IfMatchHeader
 from .schemas import UnitSchema

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import fields as dataclass_fields
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from ..domain.published_json import SUMMARY_FIELDS
@@ -14,6 +13,7 @@ from ..models import ItemVersion
 from ..services import catalog, history
 from ..services.records import public_record
 from .arguments import QueryArguments
+from .blueprint import Blueprint
 from .editorial_schemas import AtQuery, DiffQuery, DiffSchema
 from .links import absolute, item_url, listing, unit_url
 from .paging import page_size

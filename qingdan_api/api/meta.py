@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..domain import vocabularies as vocab
 from ..domain.fields import ITEM_FIELDS, VERSION_FIELDS, Field
 from ..domain.validation import SAVE_REQUIRED, submit_requires
 from ..services.errors import NotFound
 from .arguments import QueryArguments
+from .blueprint import Blueprint
 from .links import absolute
 from .schemas import ServiceRootSchema, TypeSchema, VocabularySchema
 

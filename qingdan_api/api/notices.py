@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..services import notices
 from .arguments import QueryArguments
 from .auth import PRIVATE, SECURITY, current_principal
+from .blueprint import Blueprint
 from .editorial_schemas import (
     CommentListSchema,
     CommentReceiptSchema,

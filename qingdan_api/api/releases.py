@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..services import publishing
 from ..services.dump_upkeep import release_missing_dump, sweep_leftovers
 from ..services.dumps import DumpOptions, dump_in_background, dumps_dir
 from .auth import SECURITY, current_principal
+from .blueprint import Blueprint
 from .editorial_schemas import (
     PagingOnlyQuery,
     ReleaseListingSchema,

@@ -6,12 +6,12 @@ from dataclasses import asdict
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from ..domain.published_json import encode
 from ..listings.paging import Page
 from ..services import search as service
+from .blueprint import Blueprint
 from .items import filters_from
 from .links import absolute, item_url, listing
 from .paging import page_size

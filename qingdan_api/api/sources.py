@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..models import Source
 from ..services import sources
 from .arguments import PageArguments
+from .blueprint import Blueprint
 from .links import absolute, listing
 from .paging import page_size
 from .session import db_session

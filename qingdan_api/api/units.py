@@ -5,12 +5,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from ..domain import vocabularies as vocab
 from ..domain.published_json import encode
 from ..services import alignment, units
+from .blueprint import Blueprint
 from .links import absolute, api_root, listing, unit_url
 from .paging import page_size
 from .schemas import UnitListingSchema, UnitQuery, UnitSchema

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..services import workflow
 from ..services.dump_upkeep import release_missing_dump
 from ..services.items import STATE_LABELS
 from .auth import SECURITY, current_principal, etag, if_match_revision
+from .blueprint import Blueprint
 from .editorial_schemas import IfMatchHeader, TransitionWriteSchema, WorkflowSchema
 from .links import absolute
 from .releases import dump_release
