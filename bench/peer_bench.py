@@ -45,6 +45,7 @@ from urllib.parse import quote
 
 from bench import peer_checks as checks
 from bench import peer_export
+from bench.machine import reference_seconds
 from bench.peer_tools import (
     BenchError,
     Server,
@@ -507,13 +508,19 @@ def main() -> None:
             "datasette": datasette_version(binary),
             "python": platform.python_version(),
             "commit": checks.git_commit(ROOT),
+            # How fast the shared machine ran at the start (bench.machine; lower is faster).
+            "machine_before_s": reference_seconds(),
         }
+        print(f"  machine reference: {meta['machine_before_s']} (s, lower is faster)")
         results = measure_rates(args, targets, params, meta)
         csv = measure_csv(args, targets, params, peer_db, meta)
         memory = {t.name: t.server.rss_mb() for t in targets}
         record({"scenario": "memory", "rss_mb": memory}, meta)
+        machine_after = reference_seconds()
+        record({"scenario": "machine", "machine_after_s": machine_after}, meta)
         report(results, csv, params, targets)
         print(f"  server memory after the run (RSS, MB, all processes): {memory}")
+        print(f"  machine reference after the run: {machine_after}")
     finally:
         for target in targets:
             target.server.stop()
