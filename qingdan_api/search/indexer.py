@@ -353,7 +353,11 @@ class Indexer:
         if not rows:
             return _Batch(Position(after), 0, frozenset(), last=True)
         last = rows[-1][0]
-        ended = len(rows) < batch_size
+        # The batch that reaches high_water is the last, so the settle ending the catch-up
+        # commits with its writes: after a full batch ending there, an empty last batch
+        # settled alone, and a crash between the two left the checkpoint at the end with
+        # a sweep's autocomplete keys never merged.
+        ended = len(rows) < batch_size or last == high_water
         if last == high_water:  # nothing after it to change its items again (a publication)
             return _Batch(Position(last), len(rows), frozenset(_item_ids(rows)), ended)
         latest = session.execute(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from qingdan_api.models import Change, Item
 from qingdan_api.search import indexer as indexer_module
+from qingdan_api.search import suggestions
 from qingdan_api.services.auth import Principal
 from qingdan_api.services.publishing import withdraw_published
 from tests import factories as f
@@ -170,3 +171,38 @@ def test_the_status_shows_a_sweep_under_way(fresh_app):
     body = fresh_app.test_client().get("/api/@search/status").get_json()
     assert body["sweep_to"] == _last_seq(fresh_app) == body["lag"]
     assert body["sweep_item_id"] > 0 and body["checkpoint"] == 0
+
+
+class StopAtTheEnd:
+    """A progress sink that dies (kill, Ctrl-C) once the checkpoint reached `end`."""
+
+    def __init__(self, indexer, end: int) -> None:
+        self.indexer, self.end = indexer, end
+
+    def update(self, _count: int) -> None:
+        status = self.indexer.status()
+        if (status.checkpoint, status.sweep_to) == (self.end, None):
+            raise Stopped
+
+
+def test_a_catch_up_that_reached_the_end_has_settled(fresh_app, monkeypatch):
+    """The feed after a sweep carried on ends with a full batch: the merge of the sweep's
+    pending keys commits with it, so a stop right after leaves nothing unmerged."""
+    app = fresh_app
+    monkeypatch.setattr(indexer_module, "COMMIT_EVERY", BATCH)
+    indexer, _backend = _indexer(app)
+    indexer.clear()
+    with pytest.raises(Stopped):
+        indexer.catch_up(batch_size=BATCH, progress=StopAfterFirstCommit())
+    sweep_to, n = indexer.status().sweep_to, 0
+    while _last_seq(app) - sweep_to < BATCH:  # exactly one full batch after the sweep
+        n += 1
+        _add_item(app, n)
+    resumed, _backend = _indexer(app, sweep_from=10**9)
+    with pytest.raises(Stopped):
+        resumed.catch_up(batch_size=BATCH, progress=StopAtTheEnd(resumed, _last_seq(app)))
+    assert resumed.catch_up(batch_size=BATCH) == 0  # nothing left to do ...
+    contents = index_contents(app)
+    assert contents["term keys"] and not contents["pending keys"]  # ... and nothing deferred
+    with app.extensions["qingdan"].session_factory() as session:
+        assert suggestions.suggest(session, "许可", 5)
