@@ -62,7 +62,7 @@ PG_LOCK_TIMEOUT = "5s"
 # up from 400,000 to 550,000 ran at 347-394 changes/s with 256 MiB, at 751-784 with
 # 2 GiB. The cache fills only as far as a catch-up reads, and shrinks back when it ends.
 INDEXING_CACHE_MIB = 2048
-SORTER_THREADS = 2  # helper threads SQLite's sorter may use while the indexer writes
+SORTER_THREADS = 1  # helper threads SQLite's sorter may use while the indexer writes
 # From this many changes to absorb, documents are built by a second process one batch
 # ahead of the writer (QINGDAN_INDEX_PROCESSES = 2; see `builder`).
 SECOND_PROCESS_FROM = 20000
@@ -144,8 +144,9 @@ class Indexer:
             # pending keys merged away) and holds only published text, nothing to scrub:
             # its writer zeroes only within pages it writes anyway (FAST).
             # threads: SQLite's sorter may sort in a helper thread. The merge that ends a
-            # first load of 1M items sorts 15.7M autocomplete keys: 35.7 s alone, 25.8 s
-            # with a helper, on the core the second process has just left idle.
+            # first load of 1M items sorts 15.7M autocomplete keys: 42.6 s alone, 32.2-34.9
+            # s with one helper (on the core the second process has just left idle), peak
+            # memory 2.7 -> 3.2 GiB; two helpers gained nothing more and took 3.5 GiB.
             sqlite_pragmas(connection, secure_delete="FAST", threads=SORTER_THREADS),
         ):
             yield connection
