@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from .. import __version__
 from ..app import create_app
+from ..config import from_environ
 
 
 def _config(instance: str | None, database: str | None) -> dict:
@@ -22,11 +23,27 @@ def _config(instance: str | None, database: str | None) -> dict:
 
 def _app(instance: str | None, database: str | None, catch_up: bool = True):
     """The app of a command; `catch_up=False` for commands that are not the indexer's
-    place (a migration holds the write lock for minutes; a dump wants the CPU)."""
-    config = _config(instance, database)
-    if not catch_up:
-        config["QINGDAN_SEARCH_CATCH_UP_ON_START"] = False
-    return create_app(config)
+    place (a migration holds the write lock for minutes; a dump wants the CPU).
+
+    Otherwise its search index catches up in the background (as
+    QINGDAN_SEARCH_CATCH_UP_ON_START says), but only on a schema at the newest migration:
+    started on an older one, the catch-up read tables the migrations have changed since,
+    failed with a traceback beside the command's own error, or raced its upgrade.
+    """
+    return _with_catch_up(_config(instance, database), catch_up)
+
+
+def _with_catch_up(config: dict, catch_up: bool = True):
+    """`create_app(config)`, its start-up catch-up begun only if the schema is current."""
+    from ..migrate import is_current
+    from ..search.hooks import start_catch_up
+
+    app = create_app(config | {"QINGDAN_SEARCH_CATCH_UP_ON_START": False})
+    wanted = {**from_environ(), **config}["QINGDAN_SEARCH_CATCH_UP_ON_START"]
+    state = app.extensions["qingdan"]
+    if catch_up and wanted and is_current(state.engine):
+        start_catch_up(state.search)
+    return app
 
 
 instance_option = click.option(
@@ -138,7 +155,7 @@ def _current_app(config: dict):
     """The app, or a ClickException when its database is not at the newest migration."""
     from ..migrate import is_current
 
-    app = create_app(config)
+    app = _with_catch_up(config)
     if not is_current(app.extensions["qingdan"].engine):
         raise click.ClickException("the database schema is not current: run `qingdan init-db`")
     return app
