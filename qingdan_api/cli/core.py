@@ -23,25 +23,30 @@ def _config(instance: str | None, database: str | None) -> dict:
 
 def _app(instance: str | None, database: str | None, catch_up: bool = True):
     """The app of a command; `catch_up=False` for commands that are not the indexer's
-    place (a migration holds the write lock for minutes; a dump wants the CPU).
+    place (a migration holds the write lock for minutes; a dump wants the CPU)."""
+    return _started(_config(instance, database), catch_up)
 
-    Otherwise its search index catches up in the background (as
-    QINGDAN_SEARCH_CATCH_UP_ON_START says), but only on a schema at the newest migration:
-    started on an older one, the catch-up read tables the migrations have changed since,
-    failed with a traceback beside the command's own error, or raced its upgrade.
+
+def _started(config: dict, catch_up: bool = True, require_current: bool = False):
+    """`create_app(config)`, its search index catching up in the background (as
+    QINGDAN_SEARCH_CATCH_UP_ON_START says) only on a schema at the newest migration.
+
+    Started on an older one, the catch-up read tables the migrations have changed since,
+    failed with a traceback beside the command's own error, or raced its upgrade. Raises
+    ClickException when `require_current` and the schema is older.
     """
-    return _with_catch_up(_config(instance, database), catch_up)
-
-
-def _with_catch_up(config: dict, catch_up: bool = True):
-    """`create_app(config)`, its start-up catch-up begun only if the schema is current."""
     from ..migrate import is_current
     from ..search.hooks import start_catch_up
 
     app = create_app(config | {"QINGDAN_SEARCH_CATCH_UP_ON_START": False})
-    wanted = {**from_environ(), **config}["QINGDAN_SEARCH_CATCH_UP_ON_START"]
+    wanted = catch_up and {**from_environ(), **config}["QINGDAN_SEARCH_CATCH_UP_ON_START"]
+    if not (wanted or require_current):
+        return app
     state = app.extensions["qingdan"]
-    if catch_up and wanted and is_current(state.engine):
+    current = is_current(state.engine)
+    if require_current and not current:
+        raise click.ClickException("the database schema is not current: run `qingdan init-db`")
+    if wanted and current:
         start_catch_up(state.search)
     return app
 
@@ -153,12 +158,7 @@ def serve(instance, database, host, port, workers, threads) -> None:
 
 def _current_app(config: dict):
     """The app, or a ClickException when its database is not at the newest migration."""
-    from ..migrate import is_current
-
-    app = _with_catch_up(config)
-    if not is_current(app.extensions["qingdan"].engine):
-        raise click.ClickException("the database schema is not current: run `qingdan init-db`")
-    return app
+    return _started(config, require_current=True)
 
 
 @main.command()

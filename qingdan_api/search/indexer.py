@@ -354,20 +354,19 @@ class Indexer:
         if not rows:
             return _Batch(Position(after), 0, frozenset(), last=True)
         last = rows[-1][0]
-        # The batch that reaches high_water is the last, so the settle ending the catch-up
-        # commits with its writes: after a full batch ending there, an empty last batch
-        # settled alone, and a crash between the two left the checkpoint at the end with
-        # a sweep's autocomplete keys never merged.
-        ended = len(rows) < batch_size or last == high_water
-        if last == high_water:  # nothing after it to change its items again (a publication)
-            return _Batch(Position(last), len(rows), frozenset(_item_ids(rows)), ended)
+        if last == high_water:
+            # Nothing after it changes its items again (a publication). It is the last
+            # batch even when full, so the settle ending the catch-up commits with its
+            # writes: an empty last batch settled alone, and a crash between the two left
+            # the checkpoint at the end with a sweep's autocomplete keys never merged.
+            return _Batch(Position(last), len(rows), frozenset(_item_ids(rows)), last=True)
         latest = session.execute(
             select(Change.item_id)
             .where(Change.item_id.in_(sorted(_item_ids(rows))), Change.seq <= high_water)
             .group_by(Change.item_id)
             .having(func.max(Change.seq) <= last)
         ).scalars()
-        return _Batch(Position(last), len(rows), frozenset(latest), ended)
+        return _Batch(Position(last), len(rows), frozenset(latest), len(rows) < batch_size)
 
     def _write(
         self, session: Session, batch: _Batch, documents: list[Document], bulk: bool
