@@ -94,6 +94,47 @@ def public_set(session, source_id: int | None = None) -> dict[str, tuple]:
     }
 
 
+class Hold:
+    """One rule of a Gate: requests whose path ends with `suffix` pass `passes` times,
+    then wait (`held` set) until `release()`."""
+
+    def __init__(self, suffix: str, passes: int):
+        self.suffix, self.passes, self.seen = suffix, passes, 0
+        self.held, self.released = threading.Event(), threading.Event()
+
+    def release(self) -> None:
+        self.released.set()
+
+
+class Gate:
+    """WSGI middleware for a served source (`app.wsgi_app = Gate(app.wsgi_app)`): holds
+    chosen requests, so a test acts while a harvester waits on the network, whatever the
+    machine's speed."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app, self.lock, self.holds = wsgi_app, threading.Lock(), []
+
+    def hold(self, suffix: str, passes: int = 0) -> Hold:
+        rule = Hold(suffix, passes)
+        with self.lock:
+            self.holds.append(rule)
+        return rule
+
+    def __call__(self, environ, start_response):
+        path, waiting = environ["PATH_INFO"], None
+        with self.lock:
+            for rule in self.holds:
+                if not rule.released.is_set() and path.endswith(rule.suffix):
+                    rule.seen += 1
+                    if rule.seen > rule.passes:
+                        waiting = rule
+                        break
+        if waiting is not None:
+            waiting.held.set()
+            waiting.released.wait(timeout=120)
+        return self.wsgi_app(environ, start_response)
+
+
 @contextmanager
 def serving(app) -> Iterator[str]:
     """Serve `app` on an ephemeral loopback port; yields its API root URL."""

@@ -68,9 +68,9 @@ def ensure_source(
     return source
 
 
-def _verify(session: Session, client: SourceClient, source: Source, result: HarvestResult) -> None:
-    """Counts and checksum of the source's set at our checkpoint against our copy of it."""
-    theirs = client.checksum(source.last_seq)
+def _verify(session: Session, theirs: dict, source: Source, result: HarvestResult) -> None:
+    """Counts and checksum of the source's set at our checkpoint (`theirs`, as its
+    @changes/checksum gave them) against our copy of it."""
     ours = mirror_checksum(session, source.id)
     result.items_total = ours.items_total
     result.checksum = ours.checksum
@@ -124,9 +124,10 @@ def harvest(
         source.last_attempt_at = utcnow()
         session.commit()
         try:
-            _run(session, client, source, result, page_size, progress)
+            checkpoint = _run(session, client, source, result, page_size, progress)
+            theirs = client.checksum(checkpoint)  # asked before the next transaction opens
             source = session.get(Source, result.source_id)  # _run expunges per page
-            _verify(session, client, source, result)
+            _verify(session, theirs, source, result)
             source.last_success_at = utcnow()
             source.last_error = None
         except HarvestError as exc:
@@ -148,9 +149,17 @@ def _run(
     result: HarvestResult,
     page_size: int,
     progress: Progress | None,
-) -> None:
+) -> int:
+    """Apply the source's feed from our checkpoint, one transaction per page; returns the
+    checkpoint reached (a seq of the source's feed).
+
+    The source is only asked between transactions: on SQLite a writing session holds the
+    single write lock from its first statement (db.py), so a slow or retried request
+    inside one would make every editor of this instance wait for the source's network.
+    """
+    listed = list(client.units())
     units = UnitMirror(session, source, client)
-    region = units.sync_all(session)
+    region = units.sync_all(session, listed)
     if source.region_code is None and region:
         source.region_code = region
     session.commit()
@@ -172,6 +181,8 @@ def _run(
         seqs = [c.seq for c in changes]
         if seqs[0] <= since or any(a >= b for a, b in pairwise(seqs)):
             raise HarvestError(f"the feed page after seq {since} is out of order")
+        units.fetch_missing(c.record for c in changes if c.record)
+        source = session.get(Source, result.source_id)  # the page's transaction begins
         stats = apply_page(
             session,
             source,
@@ -183,7 +194,6 @@ def _run(
         )
         session.commit()
         session.expunge_all()  # keep memory flat over a full bootstrap
-        source = session.get(Source, result.source_id)
         since = seqs[-1]
         result.pages += 1
         for key in ("applied", "skipped", "refused"):
@@ -194,3 +204,4 @@ def _run(
             break
         page = client.changes(since, page_size)
         result.source_last_seq = page["last_seq"]
+    return since

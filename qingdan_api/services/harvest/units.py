@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +21,10 @@ class UnitMirror:
     """Credit code -> unit id here; creates the units a source's items need.
 
     A unit that already exists here (local, or from another source) is used as it is and
-    never changed: only the units this source created are updated from it.
+    never changed: only the units this source created are updated from it. Nothing here
+    asks the source while a transaction is open: the caller fetches units first
+    (`SourceClient.units`, `fetch_missing`), because on SQLite an open writing session
+    holds the single write lock, and every editor would wait for the source's network.
     """
 
     def __init__(self, session: Session, source: Source, client: SourceClient):
@@ -28,17 +32,19 @@ class UnitMirror:
         self.client = client
         self.ids: dict[str, int] = {}
         self.owners: dict[str, int | None] = {}
+        self.fetched: dict[str, dict[str, Any] | None] = {}
         for credit_code, unit_id, owner in session.execute(
             select(Unit.credit_code, Unit.id, Unit.source_id)
         ):
             self.ids[credit_code] = unit_id
             self.owners[credit_code] = owner
 
-    def sync_all(self, session: Session) -> str | None:
-        """Create or update every unit of the source; returns their most common region."""
+    def sync_all(self, session: Session, units: list[dict[str, Any]]) -> str | None:
+        """Create or update every unit of the source (`units`, as its /units lists them);
+        returns their most common region (6-digit administrative division code)."""
         parents: dict[str, str] = {}
         regions: Counter[str] = Counter()
-        for data in self.client.units():
+        for data in units:
             try:
                 self.upsert(session, data)
             except HarvestError:
@@ -87,13 +93,22 @@ class UnitMirror:
                 unit.updated_at = utcnow()
         return self.ids[credit_code]
 
+    def fetch_missing(self, records: Iterable[dict[str, Any]]) -> None:
+        """Ask the source for the units of `records` not known here, before the page's
+        transaction opens (`resolve` then finds them); SourceClient's HarvestError."""
+        for record in records:
+            credit_code = (record.get("unit") or {}).get("credit_code")
+            if credit_code and credit_code not in self.ids and credit_code not in self.fetched:
+                self.fetched[credit_code] = self.client.unit(credit_code)
+
     def resolve(self, session: Session, record: dict[str, Any]) -> int:
-        """The id here of the record's unit; fetched from the source, or made from the record."""
+        """The id here of the record's unit: as `fetch_missing` got it from the source, or
+        made from the record."""
         reference = record.get("unit") or {}
         credit_code = reference.get("credit_code")
         if credit_code in self.ids:
             return self.ids[credit_code]
-        data = self.client.unit(credit_code) or {
+        data = self.fetched.get(credit_code) or {
             "credit_code": credit_code,
             "name": reference.get("name"),
             "kind": "other",
