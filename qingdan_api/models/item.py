@@ -55,11 +55,25 @@ SEARCH_COLUMNS = (
 )
 
 
+EXPORT_COLUMNS = (
+    "public_status",
+    "code",
+    "id",
+    "number",
+    "published_at",
+    "release_id",
+    "content_hash",
+)
+
+
 class ItemVersion(Base):
     __tablename__ = "item_versions"
     __table_args__ = (
         UniqueConstraint("item_id", "number", name="uq_item_versions_item_number"),
-        Index("ix_item_versions_public_code", "public_status", "code"),
+        # Covers what a whole-list export reads of each version in code order (CSV and XML
+        # splice stored fragments): at 1M items, reading these through a (public_status,
+        # code) index took a random read of a wide version row each, 18.8 s of 43.6.
+        Index("ix_item_versions_public_code_export", *EXPORT_COLUMNS),
         Index("ix_item_versions_public_unit", "public_status", "unit_id", "code"),
         # Covers a unit's counts per category and the unit + category filter.
         Index("ix_item_versions_public_unit_category", "public_status", "unit_id", "category"),

@@ -1,0 +1,34 @@
+"""export covering index: published versions in code order without their wide rows
+
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-11-30 19:20:00.000000
+
+A whole-list export (CSV, and XML from fragments) reads each published version's id,
+number, publication time, release and content hash in code order. Through the former
+(public_status, code) index every row was a random read of a version row holding its
+record and public JSON: at 1M items, with caches dropped, reading those columns took
+18.8 s of a 43.6 s export query. This index carries them, so the same read is one pass
+over the index (the query: 21.6 s). It replaces the former index, its prefix.
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0015"
+down_revision: str | None = "0014"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+COVERED = ["public_status", "code", "id", "number", "published_at", "release_id", "content_hash"]
+
+
+def upgrade() -> None:
+    op.create_index("ix_item_versions_public_code_export", "item_versions", COVERED)
+    op.drop_index("ix_item_versions_public_code", table_name="item_versions")
+
+
+def downgrade() -> None:
+    op.create_index("ix_item_versions_public_code", "item_versions", ["public_status", "code"])
+    op.drop_index("ix_item_versions_public_code_export", table_name="item_versions")
