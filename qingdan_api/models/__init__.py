@@ -7,7 +7,7 @@ from .catalogue import AlignmentExplanation, CatalogueEdition, CatalogueEntry
 from .change import UPSERT, WITHDRAW, Change
 from .counter import ChangeCounter
 from .dump import Dump
-from .fragment import ExportFragment
+from .fragment import ExportCsvRow, ExportFragment
 from .item import Item, ItemVersion
 from .notice import Notice, NoticeComment
 from .release import Release
@@ -34,6 +34,7 @@ __all__ = [
     "Change",
     "ChangeCounter",
     "Dump",
+    "ExportCsvRow",
     "ExportFragment",
     "HarvestConflict",
     "Item",

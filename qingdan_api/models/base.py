@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
+
+# SQLite: the table is its primary key's B-tree. For tables that are read and written
+# only by their primary key, a rowid table would be one more B-tree per row written.
+WITHOUT_ROWID = MappingProxyType({"sqlite_with_rowid": False})
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

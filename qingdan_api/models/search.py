@@ -9,12 +9,11 @@ index on `search_documents` on PostgreSQL. Both are created by the migration; se
 from __future__ import annotations
 
 from datetime import datetime
-from types import MappingProxyType
 
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, utcnow
+from .base import WITHOUT_ROWID, Base, utcnow
 
 
 class SearchDocument(Base):
@@ -45,10 +44,6 @@ class SearchCheckpoint(Base):
     sweep_item_id: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-
-# SQLite: the table is its primary key's B-tree. For tables that are read and written
-# only by their primary key, a rowid table would be one more B-tree per row written.
-WITHOUT_ROWID = MappingProxyType({"sqlite_with_rowid": False})
 
 # Prefix ranges (key >= :q AND key < :q || U+FFFF) need code-point order, not a locale's.
 SUGGESTION_KEY = String(300).with_variant(String(300, collation="C"), "postgresql")

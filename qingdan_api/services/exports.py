@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from exporters.encoders import Prerendered
 
-from ..models import ExportFragment, ItemVersion
+from ..models import ExportCsvRow, ExportFragment, ItemVersion
 from .catalog import ItemFilters, filtered
 from .errors import NotFound
-from .fragments import PARTS, valid_fragment
+from .fragments import CSV_ROW, PARTS, part_column, valid_csv_row, valid_fragment
 from .unit_lookup import find_unit
 
 DEFAULT_PAGE_SIZE = 1000
@@ -103,9 +103,11 @@ def export_query(
         ItemVersion.published_at,
         ItemVersion.release_id,
         ItemVersion.content_hash,
-        *(getattr(ExportFragment, part) for part in parts),
+        *(part_column(part) for part in parts),
     )
-    if parts:
+    if CSV_ROW in parts:
+        query = query.outerjoin(ExportCsvRow, valid_csv_row())
+    if set(parts) - {CSV_ROW}:
         query = query.outerjoin(ExportFragment, valid_fragment())
     return ExportQuery(query, tuple(parts), records or not parts)
 
@@ -152,7 +154,7 @@ def iter_records(
         rows = connection.execute(page.order_by(code_column).limit(size)).all()
         texts: dict[int, str] = {}
         if not query.records:
-            missing = [row[0] for row in rows if row[7] is None]
+            missing = [row[0] for row in rows if None in row[7:]]
             if missing:
                 dialect = connection.dialect.name
                 texts = dict(
@@ -175,7 +177,7 @@ def _record(
 ) -> Prerendered:
     version_id, code, text, *version, values = (*row[:7], row[7:])
     fragments = None
-    if parts and values[0] is not None:
+    if parts and None not in values:  # all or nothing: a part alone is not spliced
         fragments = dict(zip(parts, values, strict=True))
         if "csv_children" in fragments:
             fragments["csv_children"] = orjson.loads(fragments["csv_children"])

@@ -1,4 +1,4 @@
-"""Export fragments: the CSV rows, XML and process key of each published version, rendered once.
+"""Export fragments: the CSV lines, XML and process key of each published version, rendered once.
 
 A published version never changes (a new publication is a new version), so its CSV and XML
 output is the same in every export and every dump: rendering it per export was most of an
@@ -7,7 +7,9 @@ release, whose dump runs right after it); the export read path (services.exports
 the stored text and renders live only what has no valid fragment. A fragment is valid
 while its stamp equals STAMP (the writers and the record schema it was rendered with) and
 its content hash the version's, so a new release of the software or an edited schema
-makes the old ones stale, never wrong.
+makes the old ones stale, never wrong. The main CSV line is kept apart, in a narrow table
+in code order (ExportCsvRow), because whole-list CSV exports read nothing else; the two
+are written together and valid together.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from exporters.encoders import RENDER_VERSION
 from exporters.xml_export import item_body
 
 from ..db import WRITE_OPTION, writer_engine
-from ..models import ExportFragment, ItemVersion
+from ..models import ExportCsvRow, ExportFragment, ItemVersion
 from .export_schema import record_schema
 from .flowcharts import process_key
 
@@ -42,6 +44,10 @@ def _stamp() -> str:
 
 STAMP = _stamp()
 PARTS = ("csv_row", "csv_children", "xml", "process_key")
+# The part kept in ExportCsvRow; the others are columns of ExportFragment.
+CSV_ROW = "csv_row"
+CSV_ROW_KEYS = ("code", "version_id", "stamp", "content_hash", CSV_ROW)
+FRAGMENT_KEYS = ("version_id", "stamp", "content_hash", "csv_children", "xml", "process_key")
 
 
 def valid_fragment():
@@ -51,6 +57,26 @@ def valid_fragment():
         ExportFragment.stamp == STAMP,
         ExportFragment.content_hash == ItemVersion.content_hash,
     )
+
+
+def valid_csv_row():
+    """The join condition of a version and its valid main CSV line (for an outer join):
+    by (code, version_id), the table's key, so pages in code order read it in order."""
+    return and_(
+        ExportCsvRow.code == ItemVersion.code,
+        ExportCsvRow.version_id == ItemVersion.id,
+        ExportCsvRow.stamp == STAMP,
+        ExportCsvRow.content_hash == ItemVersion.content_hash,
+    )
+
+
+def part_column(part: str):
+    """The stored column of a fragment part (one of PARTS); ValueError for another name."""
+    if part == CSV_ROW:
+        return ExportCsvRow.csv_row
+    if part not in PARTS:
+        raise ValueError(f"unknown fragment part {part!r}")
+    return getattr(ExportFragment, part)
 
 
 class Renderer:
@@ -87,8 +113,9 @@ def refresh(engine: Engine, batch: int = BATCH) -> int:
     while True:
         with reader.connect() as connection:
             page = connection.execute(
-                select(ItemVersion.id, ExportFragment.version_id)
+                select(ItemVersion.id, ExportFragment.version_id, ExportCsvRow.version_id)
                 .outerjoin(ExportFragment, valid_fragment())
+                .outerjoin(ExportCsvRow, valid_csv_row())
                 .where(ItemVersion.id > last, ItemVersion.public_status.is_not(None))
                 .order_by(ItemVersion.id)
                 .limit(batch)
@@ -96,7 +123,7 @@ def refresh(engine: Engine, batch: int = BATCH) -> int:
         if not page:
             return total
         last = page[-1][0]
-        stale = [version_id for version_id, valid in page if valid is None]
+        stale = [version_id for version_id, *valid in page if None in valid]
         if stale:
             total += _store(writer_engine(engine), renderer, stale, linked_record, record_text)
 
@@ -116,9 +143,11 @@ def _store(engine: Engine, renderer: Renderer, ids: list[int], linked_record, re
             ).where(ItemVersion.id.in_(ids), ItemVersion.public_status.is_not(None))
         ).all()
         values = list(_render(renderer, rows, linked_record))
-        session.execute(delete(ExportFragment).where(ExportFragment.version_id.in_(ids)))
+        for table in (ExportFragment, ExportCsvRow):
+            session.execute(delete(table).where(table.version_id.in_(ids)))
         if values:
-            session.execute(insert(ExportFragment), values)
+            session.execute(insert(ExportCsvRow), [_pick(v, CSV_ROW_KEYS) for v in values])
+            session.execute(insert(ExportFragment), [_pick(v, FRAGMENT_KEYS) for v in values])
         try:
             session.commit()
         except IntegrityError:
@@ -129,11 +158,17 @@ def _store(engine: Engine, renderer: Renderer, ids: list[int], linked_record, re
 
 
 def _render(renderer: Renderer, rows, linked_record) -> Iterator[dict[str, Any]]:
+    """ExportFragment values, each with the version's `code` and `csv_row` besides."""
     for version_id, *row in rows:
         record = linked_record(row, _NO_ROOT)
         yield {
             "version_id": version_id,
+            "code": row[0],
             "stamp": STAMP,
             "content_hash": row[-1],
             **renderer.render(record),
         }
+
+
+def _pick(value: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {key: value[key] for key in keys}

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from qingdan_api import create_app
-from qingdan_api.models import ExportFragment, ItemVersion
+from qingdan_api.models import ExportCsvRow, ExportFragment, ItemVersion
 from qingdan_api.services import fragments
 from tests import factories as f
 from tests.conftest import drop_database, make_database
@@ -93,22 +93,25 @@ def test_stale_fragments_are_not_spliced(own, spoil):
     fragments.refresh(engine)
     with own.extensions["qingdan"].session_factory() as session:
         # Spoiled text that would show if it were used.
-        session.execute(update(ExportFragment).values(csv_row="SPOILED", xml="<SPOILED/>", **spoil))
+        session.execute(update(ExportFragment).values(xml="<SPOILED/>", **spoil))
+        session.execute(update(ExportCsvRow).values(csv_row="SPOILED", **spoil))
         session.commit()
     assert _bodies(own) == rendered
     assert fragments.refresh(engine) == _count(own), "stale ones are rendered again"
     assert _bodies(own) == rendered
 
 
-def test_versions_without_fragments_are_read_and_rendered(own):
+@pytest.mark.parametrize("table", [ExportFragment, ExportCsvRow], ids=lambda t: t.__tablename__)
+def test_versions_without_fragments_are_read_and_rendered(own, table):
+    """With either of the two tables missing a version's row, it is rendered whole."""
     rendered = _bodies(own)
     engine = own.extensions["qingdan"].engine
     fragments.refresh(engine)
     with own.extensions["qingdan"].session_factory() as session:
-        ids = session.scalars(select(ExportFragment.version_id)).all()
+        ids = sorted(session.scalars(select(table.version_id)).all())
         # Every other one removed: pages mix spliced and rendered records.
-        session.execute(
-            ExportFragment.__table__.delete().where(ExportFragment.version_id.in_(ids[::2]))
-        )
+        session.execute(table.__table__.delete().where(table.version_id.in_(ids[::2])))
         session.commit()
+    assert _bodies(own) == rendered
+    assert fragments.refresh(engine) == len(ids[::2]), "the versions missing a row"
     assert _bodies(own) == rendered

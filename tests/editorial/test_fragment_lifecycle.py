@@ -15,7 +15,7 @@ import time
 
 from sqlalchemy import delete, func, insert, select, update
 
-from qingdan_api.models import ExportFragment, ItemVersion
+from qingdan_api.models import ExportCsvRow, ExportFragment, ItemVersion
 from qingdan_api.services import fragments
 from tests import factories as f
 
@@ -59,10 +59,14 @@ def _spoil(app, version_id: int) -> None:
             update(ExportFragment)
             .where(ExportFragment.version_id == version_id)
             .values(
-                csv_row=SPOILED,
                 csv_children=json.dumps([f"{SPOILED}\r\n" for _ in json.loads(children)]),
                 xml=f"<name>{SPOILED}</name>",
             )
+        )
+        session.execute(
+            update(ExportCsvRow)
+            .where(ExportCsvRow.version_id == version_id)
+            .values(csv_row=SPOILED)
         )
         session.commit()
 
@@ -135,23 +139,20 @@ def test_a_fragment_of_a_draft_is_never_served(app, client, desk):
         content_hash = session.scalar(
             select(ItemVersion.content_hash).where(ItemVersion.id == draft)
         )
+        valid = {"version_id": draft, "stamp": fragments.STAMP, "content_hash": content_hash}
         session.execute(
             insert(ExportFragment).values(
-                version_id=draft,
-                stamp=fragments.STAMP,
-                content_hash=content_hash,
-                csv_row=SPOILED,
-                csv_children=json.dumps([SPOILED] * 10),
-                xml=SPOILED,
-                process_key="",
+                **valid, csv_children=json.dumps([SPOILED] * 10), xml=SPOILED, process_key=""
             )
         )
+        session.execute(insert(ExportCsvRow).values(**valid, code=code, csv_row=SPOILED))
         session.commit()
     try:
         bodies = _bodies(client)
     finally:  # the module's other tests count working versions with fragments
         with app.extensions["qingdan"].session_factory() as session:
-            session.execute(delete(ExportFragment).where(ExportFragment.version_id == draft))
+            for table in (ExportFragment, ExportCsvRow):
+                session.execute(delete(table).where(table.version_id == draft))
             session.commit()
     assert SPOILED not in bodies and "内部草稿" not in bodies and code not in bodies
 
