@@ -104,3 +104,32 @@ def test_zero_workers_or_threads_is_a_usage_error(tmp_path, option):
 def test_serve_rejects_no_threads():
     with pytest.raises(ValueError):
         serving.serve(lambda: None, "127.0.0.1", 0, workers=1, threads=0)
+
+
+def test_waitress_holds_at_most_a_mebibyte_per_connection(monkeypatch):
+    """Beyond it the app's thread waits for the client (no spill to a temporary file)."""
+    import waitress
+    from flask import Flask
+
+    made = []
+
+    def create_server(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    class Started(Exception):
+        pass
+
+    def stop(_app):
+        raise Started
+
+    real = waitress.create_server
+    monkeypatch.setattr(waitress, "create_server", create_server)
+    with pytest.raises(Started):
+        serving.serve(lambda: Flask("t"), "127.0.0.1", 0, on_start=stop)
+    try:
+        adj = made[0].adj
+        assert adj.outbuf_high_watermark == serving.OUTBUF_HIGH_WATERMARK == 1 << 20
+        assert adj.outbuf_high_watermark <= adj.outbuf_overflow
+    finally:
+        made[0].close()
