@@ -10,7 +10,9 @@ line was a random read of a wide row, and the 15 GB table of the 1M demo never s
 the page cache. The lines move to `export_csv_rows`, keyed by (code, version_id): at 1M,
 caches dropped, the export's query took 13.3 s instead of 21.6; with the caches warm, a
 narrow copy was read in 9.6 s where the wide table took 42.8. The stored lines are
-moved, not rendered again.
+moved, not rendered again. On SQLite the column is dropped with ALTER TABLE DROP COLUMN
+(SQLite 3.35 or later; Debian bookworm's Python has 3.40): batch mode would copy the
+whole table (15 GB at 1M) into a new one.
 """
 
 from collections.abc import Sequence
@@ -42,6 +44,11 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     # In key order: SQLite appends to the B-tree instead of writing at scattered places.
+    # Fragments of versions no longer public are never read again: deleted, not moved.
+    op.execute(
+        "DELETE FROM export_fragments WHERE version_id IN "
+        "(SELECT id FROM item_versions WHERE public_status IS NULL)"
+    )
     op.execute(
         "INSERT INTO export_csv_rows (code, version_id, stamp, content_hash, csv_row) "
         "SELECT v.code, f.version_id, f.stamp, f.content_hash, f.csv_row "

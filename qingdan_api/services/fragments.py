@@ -8,8 +8,10 @@ the stored text and renders live only what has no valid fragment. A fragment is 
 while its stamp equals STAMP (the writers and the record schema it was rendered with) and
 its content hash the version's, so a new release of the software or an edited schema
 makes the old ones stale, never wrong. The main CSV line is kept apart, in a narrow table
-in code order (ExportCsvRow), because whole-list CSV exports read nothing else; the two
-are written together and valid together.
+in code order (ExportCsvRow), because whole-list CSV exports read nothing else. The two
+are written and deleted together; an export splices a version's stored parts only when
+every part it asks for is there and valid (a CSV-only export joins only ExportCsvRow).
+A version's fragments are deleted when it stops being public (`forget`).
 """
 
 from __future__ import annotations
@@ -97,6 +99,14 @@ class Renderer:
         }
 
 
+def forget(session: Session, version_ids: list[int]) -> None:
+    """Delete the fragments of versions that stopped being public (superseded), in the
+    caller's transaction: no export reads them again, and the CSV lines, keyed by code,
+    would otherwise sit among the live ones and grow with every adjustment."""
+    for table in (ExportFragment, ExportCsvRow):
+        session.execute(delete(table).where(table.version_id.in_(version_ids)))
+
+
 def refresh(engine: Engine, batch: int = BATCH) -> int:
     """Render and store the fragments every published version lacks; returns how many.
 
@@ -143,15 +153,15 @@ def _store(engine: Engine, renderer: Renderer, ids: list[int], linked_record, re
             ).where(ItemVersion.id.in_(ids), ItemVersion.public_status.is_not(None))
         ).all()
         values = list(_render(renderer, rows, linked_record))
-        for table in (ExportFragment, ExportCsvRow):
-            session.execute(delete(table).where(table.version_id.in_(ids)))
-        if values:
-            session.execute(insert(ExportCsvRow), [_pick(v, CSV_ROW_KEYS) for v in values])
-            session.execute(insert(ExportFragment), [_pick(v, FRAGMENT_KEYS) for v in values])
         try:
+            forget(session, ids)
+            if values:
+                session.execute(insert(ExportCsvRow), [_pick(v, CSV_ROW_KEYS) for v in values])
+                session.execute(insert(ExportFragment), [_pick(v, FRAGMENT_KEYS) for v in values])
             session.commit()
         except IntegrityError:
-            # A concurrent refresh (two dumps at once, PostgreSQL) stored them first.
+            # A concurrent refresh (two dumps at once, PostgreSQL) stored them first: the
+            # unique violation comes from the INSERT (or, deferred, from the COMMIT).
             session.rollback()
             return 0
         return len(values)

@@ -25,6 +25,7 @@ from .catalog import ACTIVE
 from .catalog import WITHDRAWN as WITHDRAWN_STATUS
 from .changefeed import write_changes
 from .errors import Conflict, NotFound, ValidationFailed
+from .fragments import forget as forget_fragments
 from .items import ON_NOTICE, PUBLISHED, WITHDRAWN, last_number, public_version, working_version
 from .published import stamp as stamp_published
 
@@ -46,6 +47,7 @@ def _make_public(
         previous.public_status = None
         previous.superseded_at = at
         session.flush()
+        forget_fragments(session, [previous.id])
     withdrawing = version.disposition in WITHDRAWING_DISPOSITIONS
     version.number = number
     version.public_status = WITHDRAWN_STATUS if withdrawing else ACTIVE

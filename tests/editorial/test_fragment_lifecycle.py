@@ -48,6 +48,16 @@ def _versions(app, code: str) -> list[tuple[int, str | None, int | None]]:
         ]
 
 
+def _stored(app, version_id: int) -> tuple[bool, bool]:
+    """Whether the version has (its fragment row, its CSV line row)."""
+    with app.extensions["qingdan"].session_factory() as session:
+        return (
+            session.get(ExportFragment, version_id) is not None,
+            session.scalar(select(ExportCsvRow).where(ExportCsvRow.version_id == version_id))
+            is not None,
+        )
+
+
 def _spoil(app, version_id: int) -> None:
     """The version's fragment keeps its stamp and hash (it looks valid) but shows SPOILED."""
     with app.extensions["qingdan"].session_factory() as session:
@@ -99,11 +109,11 @@ def test_an_adjusted_item_never_shows_its_old_fragment(app, client, desk):
     fragments.refresh(app.extensions["qingdan"].engine)
     working = _versions(app, code)[-1]
     assert working[1] is None and working[2] is None
-    with app.extensions["qingdan"].session_factory() as session:
-        assert session.get(ExportFragment, working[0]) is None
+    assert _stored(app, working[0]) == (False, False)
     assert "调整后的事项" not in _bodies(client)
     desk.to_notice(code)
     desk.release("调整批次", [code])
+    assert _stored(app, old) == (False, False), "the superseded version's rows are deleted"
     bodies = _bodies(client)
     assert SPOILED not in bodies, "the replaced version's fragment was spliced"
     assert "调整后的事项" in bodies and "调整前的事项" not in bodies
@@ -117,14 +127,14 @@ def test_a_withdrawn_item_never_shows_its_old_fragment(app, client, desk):
     desk.move(code, "withdraw", "publisher", comment="职能调整，依法取消")
     tombstone = _versions(app, code)[-1]
     assert tombstone[1] == "withdrawn" and tombstone[0] != old
+    assert _stored(app, old) == (False, False)
     assert SPOILED not in _bodies(client)
     withdrawn = client.get("/api/items.csv?status=withdrawn").get_data(as_text=True)
     assert code in withdrawn and "cancel" in withdrawn
     # Rendered by the next refresh, spliced from then on: the same bytes.
     before = client.get("/api/items.xml?status=withdrawn").get_data()
     fragments.refresh(app.extensions["qingdan"].engine)
-    with app.extensions["qingdan"].session_factory() as session:
-        assert session.get(ExportFragment, tombstone[0]) is not None
+    assert _stored(app, tombstone[0]) == (True, True)
     assert client.get("/api/items.xml?status=withdrawn").get_data() == before
 
 
@@ -134,8 +144,8 @@ def test_a_fragment_of_a_draft_is_never_served(app, client, desk):
     (draft, status, number), *_ = _versions(app, code)
     assert status is None and number is None
     fragments.refresh(app.extensions["qingdan"].engine)
+    assert _stored(app, draft) == (False, False), "refresh rendered a draft"
     with app.extensions["qingdan"].session_factory() as session:
-        assert session.get(ExportFragment, draft) is None, "refresh rendered a draft"
         content_hash = session.scalar(
             select(ItemVersion.content_hash).where(ItemVersion.id == draft)
         )

@@ -16,7 +16,7 @@ from tests import factories as f
 from tests.conftest import make_database
 
 COVERING = "USING COVERING INDEX ix_item_versions_public_code_export"
-IN_CODE_ORDER = "SEARCH export_csv_rows USING PRIMARY KEY (code=? AND version_id=?) LEFT-JOIN"
+IN_CODE_ORDER = "SEARCH export_csv_rows USING PRIMARY KEY (code=? AND version_id=?)"
 
 
 @pytest.fixture
@@ -57,4 +57,6 @@ def test_a_whole_list_export_reads_in_code_order(engine, formats):
             versions = [d for d in details if "item_versions" in d]
             assert versions and all(COVERING in d for d in versions), details
             lines = [d for d in details if "export_csv_rows" in d]
-            assert lines == ([IN_CODE_ORDER] if "csv" in formats else []), details
+            assert len(lines) == ("csv" in formats), details
+            # startswith: SQLite 3.39 and later add " LEFT-JOIN".
+            assert all(d.startswith(IN_CODE_ORDER) for d in lines), details

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select, update
 
 from qingdan_api.domain.record import content_hash
-from qingdan_api.models import HarvestConflict, ItemVersion, Source
+from qingdan_api.models import ExportCsvRow, ExportFragment, HarvestConflict, ItemVersion, Source
+from qingdan_api.services import fragments
 from qingdan_api.services.harvest import harvest
 from tests import factories as f
 from tests.sync import driver as d
@@ -111,6 +112,28 @@ def test_increments_are_applied_in_order(app, aggregator, source_url):
     assert result.error is None and result.verified
     assert (result.start_seq, result.end_seq, result.stats.applied) == (7, 10, 3)
     _assert_mirrors(app, aggregator, result.source_id)
+
+
+@pytest.mark.usefixtures("bootstrapped")
+def test_a_harvested_adjustment_deletes_the_fragments_it_supersedes(app, aggregator, source_url):
+    engine = aggregator.extensions["qingdan"].engine
+    code = f.record(UNIT, 3)["code"]
+    fragments.refresh(engine)
+    with session_of(aggregator) as a:
+        (old,) = a.scalars(
+            select(ItemVersion.id).where(
+                ItemVersion.code == code, ItemVersion.public_status.is_not(None)
+            )
+        )
+        assert a.get(ExportFragment, old) is not None
+    with session_of(app) as s:
+        d.adjust(s, code, name="再调整")
+        d.publish_release(s, [code], "二批")
+    assert _run(aggregator, source_url).verified
+    with session_of(aggregator) as a:
+        assert a.get(ExportFragment, old) is None
+        assert a.scalar(select(ExportCsvRow).where(ExportCsvRow.version_id == old)) is None
+    assert fragments.refresh(engine) == 1  # the new version only
 
 
 @pytest.mark.usefixtures("bootstrapped")

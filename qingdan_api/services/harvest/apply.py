@@ -22,6 +22,7 @@ from ...domain.record import filter_columns
 from ...models import UPSERT, WITHDRAW, HarvestConflict, Item, ItemVersion, Source
 from ..catalog import ACTIVE, WITHDRAWN
 from ..changefeed import write_changes
+from ..fragments import forget as forget_fragments
 from ..published import stamp as stamp_published
 from .client import HarvestError
 from .units import UnitMirror
@@ -148,6 +149,7 @@ def apply_page(
         ).all()
     )
     published: list[tuple[ItemVersion, str]] = []
+    superseded: list[int] = []
     for change in changes:
         item = items[change.code]
         if item.source_id != source.id:
@@ -161,6 +163,7 @@ def apply_page(
         if previous is not None:
             previous.public_status = None
             previous.superseded_at = change.published_at
+            superseded.append(previous.id)
         version = ItemVersion(
             item_id=item.id,
             unit_id=item.unit_id,
@@ -185,6 +188,7 @@ def apply_page(
         published.append((version, change.operation))
         stats.applied += 1
     session.flush()
+    forget_fragments(session, superseded)
     write_changes(session, published, now)
     moved = session.execute(
         update(Source)

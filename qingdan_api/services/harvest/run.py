@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ...models import HarvestConflict, ItemVersion, Source, utcnow
+from ...models import HarvestConflict, Item, ItemVersion, Source, utcnow
 from ..feed import SetChecksum, digest
 from ..progress import Progress
 from .apply import PageStats, apply_page, verify
@@ -127,6 +127,11 @@ def harvest(
             checkpoint = _run(session, client, source, result, page_size, progress)
             theirs = client.checksum(checkpoint)  # asked before the next transaction opens
             source = session.get(Source, result.source_id)  # _run expunges per page
+            if source.last_seq != checkpoint:
+                raise HarvestError(
+                    f"the checkpoint of source {source.name} moved meanwhile: "
+                    "another harvest is running"
+                )
             _verify(session, theirs, source, result)
             source.last_success_at = utcnow()
             source.last_error = None
@@ -181,7 +186,13 @@ def _run(
         seqs = [c.seq for c in changes]
         if seqs[0] <= since or any(a >= b for a, b in pairwise(seqs)):
             raise HarvestError(f"the feed page after seq {since} is out of order")
-        units.fetch_missing(c.record for c in changes if c.record)
+        # Items new here need their unit: which are new is read (and the read ended)
+        # before the source is asked for units this instance does not know yet.
+        known = set(
+            session.scalars(select(Item.code).where(Item.code.in_(c.code for c in changes)))
+        )
+        session.commit()
+        units.fetch_missing(c.record for c in changes if c.code not in known and c.record)
         source = session.get(Source, result.source_id)  # the page's transaction begins
         stats = apply_page(
             session,
