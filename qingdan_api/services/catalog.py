@@ -164,7 +164,7 @@ def get_item_body(session: Session, code: str, at: datetime | None = None) -> Pu
     """
     if at is None:
         # The hottest query of the API as plain SQL: building and cache-keying the
-        # equivalent select cost more than running it (uses ix_item_versions_public_code_export).
+        # equivalent select cost more than running it (uses ix_item_versions_public_code).
         row = session.execute(_ITEM_BODY_SQL, {"code": code}).first()
     else:
         row = session.execute(_public_version_query(code, at, *_ITEM_BODY_COLUMNS)).first()
