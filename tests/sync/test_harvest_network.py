@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import text
@@ -39,6 +41,23 @@ def _no_open_transaction(app) -> None:
     assert idle == 0, "a connection sits idle in a transaction while the source is asked"
 
 
+@contextmanager
+def harvesting(source, aggregator, *holds: d.Hold) -> Iterator[list]:
+    """Serve `source` and harvest it into `aggregator` in a thread; yields the list that
+    gets its HarvestResult. Every hold is released and the harvest joined on the way out."""
+    results: list = []
+    factory = aggregator.extensions["qingdan"].session_factory
+    with d.serving(source) as url:
+        worker = threading.Thread(target=lambda: results.append(harvest(factory, url, page_size=2)))
+        worker.start()
+        try:
+            yield results
+        finally:
+            for hold in holds:
+                hold.release()
+            worker.join(timeout=120)
+
+
 @pytest.fixture
 def source(instances):
     app = instances()
@@ -57,17 +76,9 @@ def source(instances):
 def test_no_transaction_is_open_while_the_source_is_asked(source, instances, suffix, passes):
     aggregator = instances()
     hold = source.wsgi_app.hold(suffix, passes)
-    with d.serving(source) as url:
-        results = []
-        factory = aggregator.extensions["qingdan"].session_factory
-        worker = threading.Thread(target=lambda: results.append(harvest(factory, url, page_size=2)))
-        worker.start()
-        try:
-            assert hold.held.wait(timeout=60), f"the harvester never asked for …{suffix}"
-            _no_open_transaction(aggregator)
-        finally:
-            hold.release()
-            worker.join(timeout=120)
+    with harvesting(source, aggregator, hold) as results:
+        assert hold.held.wait(timeout=60), f"the harvester never asked for …{suffix}"
+        _no_open_transaction(aggregator)
     assert results[0].error is None and results[0].verified
 
 
@@ -76,23 +87,14 @@ def test_a_unit_first_seen_in_the_feed_is_fetched_between_transactions(source, i
     aggregator = instances()
     feed = source.wsgi_app.hold("/@changes", 0)
     lookup = source.wsgi_app.hold(f"/units/{LATE['credit_code']}", 0)
-    with d.serving(source) as url:
-        results = []
-        factory = aggregator.extensions["qingdan"].session_factory
-        worker = threading.Thread(target=lambda: results.append(harvest(factory, url, page_size=2)))
-        worker.start()
-        try:
-            assert feed.held.wait(timeout=60)
-            with session_of(source) as s:  # published after the harvester listed the units
-                d.add_units_to(s, [LATE])
-                d.publish_release(s, [d.draft(s, LATE, 6)], "补充")
-            feed.release()
-            assert lookup.held.wait(timeout=60), "the late unit was never asked for"
-            _no_open_transaction(aggregator)
-        finally:
-            feed.release()
-            lookup.release()
-            worker.join(timeout=120)
+    with harvesting(source, aggregator, feed, lookup) as results:
+        assert feed.held.wait(timeout=60)
+        with session_of(source) as s:  # published after the harvester listed the units
+            d.add_units_to(s, [LATE])
+            d.publish_release(s, [d.draft(s, LATE, 6)], "补充")
+        feed.release()
+        assert lookup.held.wait(timeout=60), "the late unit was never asked for"
+        _no_open_transaction(aggregator)
     assert results[0].error is None and results[0].verified
     code = f.record(LATE, 6)["code"]
     item = aggregator.test_client().get(f"/api/items/{code}").get_json()
