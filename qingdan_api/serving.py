@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 
 from flask import Flask
@@ -57,7 +58,25 @@ def serve(
             on_start(app)
         server.run()
         return
+    require_free(host, port)
     _gunicorn(make_app, f"{host}:{port}", workers, threads, on_start).run()
+
+
+def require_free(host: str, port: int) -> None:
+    """Raise OSError (EADDRINUSE, or the resolver's error) when host:port cannot be bound.
+
+    With SO_REUSEPORT each worker binds its own listening socket, so a second server on
+    the same port would not fail: it would join the first's group and take half its
+    connections (a stale server answering from another database). A socket bound here
+    without SO_REUSEPORT fails against any listener, with or without it; SO_REUSEADDR
+    keeps a restart from failing on the old server's connections in TIME_WAIT.
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(address)
 
 
 def _gunicorn(
@@ -79,6 +98,14 @@ def _gunicorn(
                 "workers": workers,
                 "threads": threads,
                 "worker_class": "gthread",
+                # One listening socket per worker (SO_REUSEPORT), the kernel spreading
+                # new connections over them. On one shared socket a gthread worker
+                # accepts greedily: in 10 of 26 wrk rounds (8 connections, page and
+                # search) one worker took them all and the other idled (a unit's page:
+                # 249-301 req/s instead of 570-733); with a socket each, in 0 of 26
+                # (681-814 req/s).
+                # bench/results/peer_bench.md, ninth session.
+                "reuse_port": hasattr(socket, "SO_REUSEPORT"),
                 "proc_name": "qingdan",
                 "accesslog": None,
                 "post_worker_init": post_worker_init,

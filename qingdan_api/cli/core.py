@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 
 import click
 from tqdm import tqdm
@@ -105,8 +106,15 @@ def _on_start(app) -> None:
 def _serve(app, host: str, port: int, threads: int = 8) -> None:
     from ..serving import serve as run
 
-    try:
+    with _listening(host, port):
         run(lambda: app, host, port, threads=threads, on_start=_on_start, on_listen=_announce)
+
+
+@contextmanager
+def _listening(host: str, port: int):
+    """One clear line instead of a traceback when host:port cannot be listened on."""
+    try:
+        yield
     except OSError as exc:  # the port is taken, or the address is not this host's
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
@@ -135,6 +143,7 @@ def _serve(app, host: str, port: int, threads: int = 8) -> None:
 )
 def serve(instance, database, host, port, workers, threads) -> None:
     """Serve the API and the portal (waitress; gunicorn workers with --workers N)."""
+    from ..serving import require_free
     from ..serving import serve as run
 
     if workers == 1:
@@ -144,16 +153,18 @@ def serve(instance, database, host, port, workers, threads) -> None:
     # Each worker builds its own app; concurrent catch-ups claim the checkpoint in turn.
     probe = _current_app(_config(instance, database) | {"QINGDAN_SEARCH_CATCH_UP_ON_START": False})
     probe.extensions["qingdan"].engine.dispose()
-    _announce(probe, host, port)
-    click.echo(f"{workers} worker processes x {threads} threads (gunicorn)")
-    run(
-        lambda: _app(instance, database),
-        host,
-        port,
-        workers=workers,
-        threads=threads,
-        on_start=_on_start,
-    )
+    with _listening(host, port):
+        require_free(host, port)  # before saying where it serves
+        _announce(probe, host, port)
+        click.echo(f"{workers} worker processes x {threads} threads (gunicorn)")
+        run(
+            lambda: _app(instance, database),
+            host,
+            port,
+            workers=workers,
+            threads=threads,
+            on_start=_on_start,
+        )
 
 
 def _current_app(config: dict):

@@ -133,3 +133,106 @@ def test_waitress_holds_at_most_a_mebibyte_per_connection(monkeypatch):
         assert adj.outbuf_high_watermark <= adj.outbuf_overflow
     finally:
         made[0].close()
+
+
+def listener(reuse_port: bool) -> socket.socket:
+    """A socket listening on a free port of 127.0.0.1, as another server's would."""
+    busy = socket.socket()
+    if reuse_port:  # as a gunicorn worker's (or another `qingdan serve --workers`)
+        busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    return busy
+
+
+def run_to_end(command: list[str], timeout: float = 120.0) -> subprocess.CompletedProcess:
+    """Run a server command that must exit; its whole process group is killed if not."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise AssertionError("the server started on a port another server listens on") from None
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+@pytest.mark.parametrize("reuse_port", [False, True], ids=["plain", "reuseport"])
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_port_another_server_listens_on_is_refused(loaded, tmp_path, workers, reuse_port):
+    """Also one whose listener has SO_REUSEPORT, as the workers' own sockets have: the
+    workers would otherwise join its group and split its connections with it."""
+    with listener(reuse_port) as busy:
+        port = busy.getsockname()[1]
+        done = run_to_end(serve_command(loaded, tmp_path, port, "--workers", workers))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
+    assert "Traceback" not in done.stderr and "serving on" not in done.stdout
+
+
+def socket_inodes(pid: int) -> set[int]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:  # closed meanwhile
+            continue
+        if target.startswith("socket:["):
+            inodes.add(int(target[8:-1]))
+    return inodes
+
+
+def server_side_inodes(port: int) -> dict[int, int]:
+    """{client port: inode} of the server's accepted IPv4 connections on `port` (Linux)."""
+    found = {}
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port = int(fields[1].split(":")[1], 16)
+        remote_port = int(fields[2].split(":")[1], 16)
+        if local_port == port and remote_port:
+            found[remote_port] = int(fields[9])
+    return found
+
+
+def test_connections_are_spread_over_the_workers(loaded, tmp_path):
+    """Kept-alive connections opened at once land on both workers, not all on one.
+
+    On one shared listening socket a gthread worker accepts as long as connections come
+    (peer_bench.md: in 10 of 26 rounds of 8 wrk connections, one worker took them all).
+    With a socket per worker the kernel spreads them: 16 connections all on one of two
+    workers has a chance of 2 in 65,536.
+    """
+    from http.client import HTTPConnection
+
+    port = free_port()
+    process = subprocess.Popen(
+        serve_command(loaded, tmp_path, port, "--workers", "2", "--threads", "2"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    connections = [HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(16)]
+    try:
+        wait_for(f"http://127.0.0.1:{port}/api/items?limit=1", process)
+        for connection in connections:
+            connection.connect()
+        for connection in connections:  # each served, so each accepted by a worker
+            connection.request("GET", "/api/items?limit=1")
+            response = connection.getresponse()
+            assert response.status == 200 and not response.will_close
+            response.read()
+        clients = {connection.sock.getsockname()[1] for connection in connections}
+        inodes = server_side_inodes(port)
+        held = [
+            clients & {client for client, inode in inodes.items() if inode in socket_inodes(pid)}
+            for pid in children(process.pid)
+        ]
+        assert len(held) == 2 and set.union(*held) == clients
+        assert all(held), [len(h) for h in held]
+    finally:
+        for connection in connections:
+            connection.close()
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
