@@ -59,7 +59,14 @@ def serve(
         server.run()
         return
     require_free(host, port)
-    _gunicorn(make_app, f"{host}:{port}", workers, threads, on_start).run()
+    # gunicorn reads "::1:8000" as host "" and port "": an IPv6 address goes in brackets.
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    _gunicorn(make_app, bind, workers, threads, on_start).run()
+
+
+def origin(host: str, port: int) -> str:
+    """The http:// origin of host:port, an IPv6 address in brackets (RFC 3986, 3.2.2)."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 def require_free(host: str, port: int) -> None:
@@ -69,14 +76,14 @@ def require_free(host: str, port: int) -> None:
     the same port would not fail: it would join the first's group and take half its
     connections (a stale server answering from another database). A socket bound here
     without SO_REUSEPORT fails against any listener, with or without it; SO_REUSEADDR
-    keeps a restart from failing on the old server's connections in TIME_WAIT.
+    keeps a restart from failing on the old server's connections in TIME_WAIT. The
+    address is the one gunicorn binds: IPv6 for an address with a colon, else IPv4 (a
+    name such as localhost resolves to its IPv4 address).
     """
-    family, kind, proto, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-    )[0]
-    with socket.socket(family, kind, proto) as probe:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        probe.bind(address)
+        probe.bind((host, port))
 
 
 def _gunicorn(

@@ -11,6 +11,7 @@ from tqdm import tqdm
 from .. import __version__
 from ..app import create_app
 from ..config import from_environ
+from ..serving import origin
 
 
 def _config(instance: str | None, database: str | None) -> dict:
@@ -83,17 +84,17 @@ def _first_dump(app, host: str, port: int) -> None:
     from ..services.dumps import DumpOptions, write_dump
 
     state = app.extensions["qingdan"]
-    options = DumpOptions(api_root=f"http://{host}:{port}{state.url_prefix}")
+    options = DumpOptions(api_root=f"{origin(host, port)}{state.url_prefix}")
     dump = write_dump(state.session_factory, app.instance_path, None, options)
     click.echo(f"wrote dump {dump.id} ({len(dump.files)} files): see {state.url_prefix}/@downloads")
 
 
 def _announce(app, host: str, port: int) -> None:
     prefix = app.config["QINGDAN_URL_PREFIX"]
-    click.echo(f"Qingdan serving on http://{host}:{port}{prefix}/  (docs: {prefix}/docs)")
+    click.echo(f"Qingdan serving on {origin(host, port)}{prefix}/  (docs: {prefix}/docs)")
     if app.config["QINGDAN_PORTAL"]:
         portal = "/" + app.config["QINGDAN_PORTAL_PREFIX"].strip("/")
-        click.echo(f"Public portal: http://{host}:{port}{portal.rstrip('/')}/")
+        click.echo(f"Public portal: {origin(host, port)}{portal.rstrip('/')}/")
 
 
 def _on_start(app) -> None:

@@ -236,3 +236,32 @@ def test_connections_are_spread_over_the_workers(loaded, tmp_path):
             connection.close()
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+def ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not ipv6_loopback(), reason="no IPv6 loopback on this machine")
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serves_on_an_ipv6_address(loaded, tmp_path, workers):
+    """gunicorn took "::1:8000" for host "" and port "": a RuntimeError, no server."""
+    with socket.socket(socket.AF_INET6) as s:
+        s.bind(("::1", 0))
+        port = s.getsockname()[1]
+    command = [*serve_command(loaded, tmp_path, port, "--workers", workers), "--host", "::1"]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        body = wait_for(f"http://[::1]:{port}/api/items?limit=1", process)
+        assert b'"items_total"' in body
+        assert f"serving on http://[::1]:{port}/api/".encode() in process.stdout.readline()
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
