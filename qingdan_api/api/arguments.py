@@ -74,14 +74,28 @@ class QueryArguments(Schema):
         return result
 
 
-class BoundedInteger(fields.Integer):
+class Integer(fields.Integer):
+    """An integer written in ASCII digits, with an optional minus sign, and nothing else.
+
+    marshmallow converts with `int()`, which also takes "5_0" (50), "+5", " 5 " and any
+    Unicode decimal digit ("٣" is 3, "５" is 5): a client's typo or a tampered link would
+    silently become another page or another filter.
+    """
+
+    def _validated(self, value):
+        if isinstance(value, str) and not (value.isascii() and value.removeprefix("-").isdigit()):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class BoundedInteger(Integer):
     """An integer from `minimum` to `maximum` (default: what an INTEGER column holds)."""
 
     def __init__(self, *, minimum: int = 0, maximum: int = INT32_MAX, **kwargs):
         super().__init__(strict=False, validate=validate.Range(min=minimum, max=maximum), **kwargs)
 
 
-class Limit(fields.Integer):
+class Limit(Integer):
     """`limit`: 1 to QINGDAN_MAX_PAGE_SIZE, or to the listing's own `maximum`."""
 
     def __init__(self, *, maximum: int | None = None, **kwargs):

@@ -37,8 +37,10 @@ def if_match_revision(header: str | None) -> int | None:
     if header is None or not header.strip():
         return None
     value = header.strip()
-    if value.startswith('"') and value.endswith('"') and value[1:-1].isdigit():
-        revision = int(value[1:-1])
+    digits = value[1:-1]
+    # ASCII only: str.isdigit() is also true of "²" and "٣", which int() refuses or reads.
+    if value.startswith('"') and value.endswith('"') and digits.isascii() and digits.isdigit():
+        revision = int(digits)
         # Beyond the 32-bit revision column nothing matches (and PostgreSQL would refuse it).
         return revision if revision <= MAX_INTEGER else -1
     return -1

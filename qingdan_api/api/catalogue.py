@@ -20,7 +20,7 @@ from exporters import alignment_table
 from ..services import alignment, basic_catalogue, catalogue_queries, laws_cited, review_queue
 from ..services.errors import InvalidArgument
 from . import catalogue_schemas as cs
-from .arguments import BoundedInteger, PageArguments, QueryArguments
+from .arguments import BoundedInteger, Integer, PageArguments, QueryArguments
 from .auth import PRIVATE, SECURITY, current_principal
 from .blueprint import Blueprint
 from .bodies import accepts_upload
@@ -80,7 +80,7 @@ class ExplanationSchema(Schema):
 
 
 class LawsQuery(QueryArguments):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
+    limit = Integer(load_default=50, validate=validate.Range(min=1, max=1000))
     law = fields.String(load_default=None, metadata={"description": "one law: its articles"})
 
 

@@ -12,7 +12,7 @@ from ..domain import vocabularies as vocab
 from ..domain.fields import ITEM_FIELDS, UNIT_REF, VERSION_FIELDS, Field
 from ..listings.filters import MAX_SOURCE_ID, PARSERS, STATUSES, FilterError
 from ..services.catalog import SORT_CHOICES
-from .arguments import Filter, Limit, Moment, PageArguments, QueryArguments
+from .arguments import Filter, Integer, Limit, Moment, PageArguments, QueryArguments
 
 SELECTABLE_FIELDS = frozenset(f.name for f in ITEM_FIELDS + VERSION_FIELDS)
 
@@ -130,7 +130,7 @@ class ItemFilterQuery(PageArguments):
     source = Filter(
         "source",
         PARSERS["source"][1],
-        fields.Integer(validate=validate.Range(min=0, max=MAX_SOURCE_ID)),
+        Integer(validate=validate.Range(min=0, max=MAX_SOURCE_ID)),
     )
     basic_code = Filter("basic_code", PARSERS["basic_code"][1])
     law = Filter("law", PARSERS["law"][1])

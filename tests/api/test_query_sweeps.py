@@ -214,6 +214,37 @@ def test_integers_are_bounded_by_their_column(app, client, world):
     assert seen >= 10
 
 
+# int() reads every one of these as a number (or raises ValueError: "²"); none is one here.
+NOT_ASCII_INTEGERS = [
+    "5_0",
+    "+5",
+    " 5",
+    "5 ",
+    "\u0663",
+    "\uff15",
+    "\u00b2",
+    "0x10",
+    "1e3",
+    "5.0",
+    "",
+]
+
+
+def test_integers_are_ascii_digits_only(app, client, world):
+    seen = 0
+    for path, params in _operations(app):
+        for param, _schema in _integer_params(params):
+            seen += 1
+            name = param["name"]
+            for value in NOT_ASCII_INTEGERS:
+                response = _get(client, world, path, {name: value})
+                assert response.status_code == 400, (path, name, value, response.get_json())
+                assert name in _query_errors(response), (path, name, value)
+            response = _get(client, world, path, {name: "1"})
+            assert response.status_code < 500, (path, name, response.get_json())
+    assert seen >= 10
+
+
 def test_repeated_parameters_mean_or_or_are_a_400_saying_so(app, client, world):
     for path, params in _operations(app):
         for param in params:
