@@ -60,13 +60,17 @@ def serve(
         return
     require_free(host, port)
     # gunicorn reads "::1:8000" as host "" and port "": an IPv6 address goes in brackets.
-    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    _gunicorn(make_app, bind, workers, threads, on_start).run()
+    _gunicorn(make_app, authority(host, port), workers, threads, on_start).run()
+
+
+def authority(host: str, port: int) -> str:
+    """host:port, an IPv6 address in brackets (RFC 3986, 3.2.2): "[::1]:8000"."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def origin(host: str, port: int) -> str:
-    """The http:// origin of host:port, an IPv6 address in brackets (RFC 3986, 3.2.2)."""
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    """The http:// origin of host:port: "http://[::1]:8000"."""
+    return f"http://{authority(host, port)}"
 
 
 def require_free(host: str, port: int) -> None:
@@ -113,6 +117,14 @@ def _gunicorn(
                 # (681-814 req/s).
                 # bench/results/peer_bench.md, ninth session.
                 "reuse_port": hasattr(socket, "SO_REUSEPORT"),
+                # gunicorn's control socket is one path per user ($HOME/.gunicorn or
+                # $XDG_RUNTIME_DIR): a second server replaced it, and stopping either
+                # deleted the other's. Nothing here uses gunicornc.
+                "control_socket_disable": True,
+                # gunicorn's largest bounded request line (default 4,094): a listing with
+                # a hundred repeated filter values must not be a 414 under workers when
+                # waitress (256 KiB of headers) serves it.
+                "limit_request_line": 8190,
                 "proc_name": "qingdan",
                 "accesslog": None,
                 "post_worker_init": post_worker_init,

@@ -11,7 +11,7 @@ from tqdm import tqdm
 from .. import __version__
 from ..app import create_app
 from ..config import from_environ
-from ..serving import origin
+from ..serving import authority, origin, require_free
 
 
 def _config(instance: str | None, database: str | None) -> dict:
@@ -53,6 +53,8 @@ def _started(config: dict, catch_up: bool = True, require_current: bool = False)
     return app
 
 
+# waitress took 99999 as 99999 % 65536 (34463) and announced 99999; 0 is "any free port".
+PORT = click.IntRange(1, 65535)
 instance_option = click.option(
     "--instance", envvar="QINGDAN_INSTANCE", help="Folder for the embedded database and dumps."
 )
@@ -108,6 +110,7 @@ def _serve(app, host: str, port: int, threads: int = 8) -> None:
     from ..serving import serve as run
 
     with _listening(host, port):
+        require_free(host, port)  # waitress says ValueError for a name it cannot resolve
         run(lambda: app, host, port, threads=threads, on_start=_on_start, on_listen=_announce)
 
 
@@ -118,7 +121,7 @@ def _listening(host: str, port: int):
         yield
     except OSError as exc:  # the port is taken, or the address is not this host's
         raise click.ClickException(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+            f"cannot listen on {authority(host, port)}: {exc.strerror or exc}; "
             "is another server running there? choose another with --port"
         ) from None
 
@@ -127,7 +130,7 @@ def _listening(host: str, port: int):
 @instance_option
 @database_option
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=PORT)
 @click.option(
     "--workers",
     default=1,
@@ -144,7 +147,6 @@ def _listening(host: str, port: int):
 )
 def serve(instance, database, host, port, workers, threads) -> None:
     """Serve the API and the portal (waitress; gunicorn workers with --workers N)."""
-    from ..serving import require_free
     from ..serving import serve as run
 
     if workers == 1:
@@ -176,12 +178,12 @@ def _current_app(config: dict):
 @main.command()
 @instance_option
 @database_option
-@click.option("--items", "total", default=3000, show_default=True, type=int)
+@click.option("--items", "total", default=3000, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=2026, show_default=True, type=int)
 @click.option("--reset", is_flag=True, help="Drop existing content and load again.")
 @click.option("--load-only", is_flag=True, help="Load the demo data, do not serve.")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--port", default=8000, show_default=True, type=PORT)
 def demo(instance, database, total, seed, reset, load_only, host, port) -> None:
     """Create the database if needed, load the demo city's lists, and serve them."""
     from ..migrate import upgrade
@@ -191,6 +193,9 @@ def demo(instance, database, total, seed, reset, load_only, host, port) -> None:
     # The index catches up once the schema is current: started with the app, beside the
     # migration, it read an older schema's tables (PostgreSQL: "column
     # search_checkpoints.sweep_to does not exist") and gave up until the next publication.
+    if not load_only:  # before loading, and before a dump is written with this port's links
+        with _listening(host, port):
+            require_free(host, port)
     app = _app(instance, database, catch_up=False)
     state = app.extensions["qingdan"]
     upgrade(state.engine)

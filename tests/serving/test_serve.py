@@ -59,11 +59,14 @@ def loaded(app, database_url):
 @pytest.mark.parametrize(("options", "processes"), [((), 0), (("--workers", "2"), 2)])
 def test_serves_with_the_workers_asked_for(loaded, tmp_path, options, processes):
     port = free_port()
+    home = tmp_path / "home"
+    environment = {k: v for k, v in os.environ.items() if k != "XDG_RUNTIME_DIR"}
     process = subprocess.Popen(
         serve_command(loaded, tmp_path, port, "--threads", "2", *options),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        env={**environment, "HOME": str(home)},
     )
     try:
         body = wait_for(f"http://127.0.0.1:{port}/api/items?limit=2", process)
@@ -72,6 +75,9 @@ def test_serves_with_the_workers_asked_for(loaded, tmp_path, options, processes)
         for _ in range(6):
             wait_for(f"http://127.0.0.1:{port}/api/items?limit=1", process)
         assert len(children(process.pid)) == processes
+        # No gunicorn control socket: it is one path per user, which servers side by
+        # side replaced and, when stopped, deleted under each other.
+        assert not (home / ".gunicorn").exists()
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
@@ -265,3 +271,47 @@ def test_serves_on_an_ipv6_address(loaded, tmp_path, workers):
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+@pytest.mark.parametrize("command", ["serve", "demo"])
+@pytest.mark.parametrize("port", ["0", "65536", "99999", "-1"])
+def test_a_port_outside_1_to_65535_is_a_usage_error(tmp_path, command, port):
+    """waitress listened on 99999 % 65536 and announced 99999; gunicorn raised OverflowError."""
+    done = run_to_end(
+        [sys.executable, "-m", "qingdan_api", command, "--instance", str(tmp_path), "--port", port]
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "1<=x<=65535" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_host_that_does_not_resolve_is_one_clear_line(loaded, tmp_path, workers):
+    """waitress raised ValueError (a traceback) for a name it could not resolve."""
+    command = serve_command(loaded, tmp_path, free_port(), "--workers", workers)
+    done = run_to_end([*command, "--host", "nosuchhost.invalid"])
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "cannot listen on nosuchhost.invalid:" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_demo_checks_its_port_before_loading(tmp_path):
+    """It loaded the data and wrote a dump linked to the busy port, then failed."""
+    with listener(reuse_port=False) as busy:
+        port = busy.getsockname()[1]
+        command = [sys.executable, "-m", "qingdan_api", "demo", "--items", "5"]
+        done = run_to_end([*command, "--instance", str(tmp_path), "--port", str(port)])
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "loading" not in done.stdout + done.stderr and not any(tmp_path.iterdir())
+
+
+@pytest.mark.skipif(not ipv6_loopback(), reason="no IPv6 loopback on this machine")
+def test_a_busy_ipv6_port_is_named_in_brackets(loaded, tmp_path):
+    with socket.socket(socket.AF_INET6) as busy:
+        busy.bind(("::1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        command = serve_command(loaded, tmp_path, port, "--workers", "2")
+        done = run_to_end([*command, "--host", "::1"])
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"cannot listen on [::1]:{port}:" in done.stderr
