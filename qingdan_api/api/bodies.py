@@ -28,10 +28,12 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from flask import current_app, request
 from flask_smorest import abort
 
+from ..services.errors import InvalidArgument
 from .blueprint import Blueprint
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -73,12 +75,35 @@ def accepts_upload(blp: Blueprint, description: str) -> Callable:
     return decorate
 
 
+def check_query_encoding() -> None:
+    """before_request of the API and the portal: every query parameter is UTF-8.
+
+    werkzeug decodes a query string's percent-escapes as UTF-8 and, where the bytes are
+    not UTF-8, keeps the escapes as text: `q=%FF` searched for the three characters
+    "%FF", as `q=%25FF` does. Raises InvalidArgument (400) naming the first parameter
+    whose name or value is not UTF-8 once its escapes are decoded (RFC 3986, 2.5).
+    """
+    for pair in request.query_string.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        for part in (name, value):
+            try:
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                label = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
+                raise InvalidArgument(
+                    label, "not UTF-8: percent-encode the text's UTF-8 bytes"
+                ) from None
+
+
 def check_request() -> None:
-    """before_request of every API blueprint: path parameters, then the JSON body.
+    """before_request of every API blueprint: the query's encoding, path parameters, then
+    the JSON body.
 
     Raises (through flask-smorest's `abort`, so the error envelope is the usual one)
-    404, 413, 415, 400 or 422 as described in the module docstring.
+    404, 413, 415, 400 or 422 as described in the module docstring, and InvalidArgument
+    (400) from `check_query_encoding`.
     """
+    check_query_encoding()
     _check_path()
     if request.method not in WRITE_METHODS or request.url_rule is None:
         return

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
+from ..api.bodies import check_query_encoding
 from ..api.errors import status_of
 from ..api.http import finalize_response
 from ..api.session import db_session
@@ -59,6 +60,9 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'self'; base-uri 'self'"
 )
+
+
+blp.before_request(check_query_encoding)  # 400, the portal's error page (below)
 
 
 @blp.after_request
