@@ -25,21 +25,24 @@ def serve(
     workers: int = 1,
     threads: int = DEFAULT_THREADS,
     on_start: AppHook | None = None,
-    on_listen: Callable[[Flask, str, int], None] | None = None,
+    on_listen: Callable[[str, int], None] | None = None,
 ) -> None:
     """Serve the app built by `make_app` until interrupted.
 
-    One worker: waitress, `threads` threads in this process (any OS); OSError when it
-    cannot listen on host:port, before `on_listen(app, host, port)` and `on_start(app)`
-    run. More: gunicorn's master with `workers` forked processes of `threads` threads each
-    (gthread, POSIX only); each worker calls `make_app` after the fork, so no engine,
-    connection or thread is shared between processes, and `on_start` runs once, in the
-    first worker, never in the master that forks. Python runs one thread at a time per
-    process, so on a box of N cores only N processes use them all (README, "Serving in
+    First, OSError (EADDRINUSE, or the resolver's error) when host:port cannot be bound
+    (`require_free`); then `on_listen(host, port)`, once the address is known to be ours.
+    One worker: waitress, `threads` threads in this process (any OS), `on_start(app)` once
+    it listens. More: gunicorn's master with `workers` forked processes of `threads`
+    threads each (gthread, POSIX only); each worker calls `make_app` after the fork, so no
+    engine, connection or thread is shared between processes, and `on_start` runs once,
+    in the first worker, never in the master that forks. Python runs one thread at a time
+    per process, so on a box of N cores only N processes use them all (README, "Serving in
     production"). Raises ValueError for workers or threads below 1.
     """
     if workers < 1 or threads < 1:
         raise ValueError("workers and threads must be at least 1")
+    # Also for waitress, which says ValueError (not OSError) for a name it cannot resolve.
+    require_free(host, port)
     if workers == 1:
         from waitress import create_server
 
@@ -53,12 +56,13 @@ def serve(
             outbuf_high_watermark=OUTBUF_HIGH_WATERMARK,
         )
         if on_listen is not None:
-            on_listen(app, host, port)
+            on_listen(host, port)
         if on_start is not None:
             on_start(app)
         server.run()
         return
-    require_free(host, port)
+    if on_listen is not None:
+        on_listen(host, port)
     # gunicorn reads "::1:8000" as host "" and port "": an IPv6 address goes in brackets.
     _gunicorn(make_app, authority(host, port), workers, threads, on_start).run()
 

@@ -83,16 +83,22 @@ def check_query_encoding() -> None:
     "%FF", as `q=%25FF` does. Raises InvalidArgument (400) naming the first parameter
     whose name or value is not UTF-8 once its escapes are decoded (RFC 3986, 2.5).
     """
-    for pair in request.query_string.split(b"&"):
+    raw = request.query_string
+    if _is_utf8(raw):  # the usual case, in one pass; '&' and '=' never split a character
+        return
+    for pair in raw.split(b"&"):
         name, _, value = pair.partition(b"=")
-        for part in (name, value):
-            try:
-                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
-            except UnicodeDecodeError:
-                label = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
-                raise InvalidArgument(
-                    label, "not UTF-8: percent-encode the text's UTF-8 bytes"
-                ) from None
+        if not (_is_utf8(name) and _is_utf8(value)):
+            label = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")
+            raise InvalidArgument(label, "not UTF-8: percent-encode the text's UTF-8 bytes")
+
+
+def _is_utf8(escaped: bytes) -> bool:
+    try:
+        unquote_to_bytes(escaped).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def check_request() -> None:

@@ -110,8 +110,14 @@ def _serve(app, host: str, port: int, threads: int = 8) -> None:
     from ..serving import serve as run
 
     with _listening(host, port):
-        require_free(host, port)  # waitress says ValueError for a name it cannot resolve
-        run(lambda: app, host, port, threads=threads, on_start=_on_start, on_listen=_announce)
+        run(
+            lambda: app,
+            host,
+            port,
+            threads=threads,
+            on_start=_on_start,
+            on_listen=lambda host, port: _announce(app, host, port),
+        )
 
 
 @contextmanager
@@ -156,10 +162,12 @@ def serve(instance, database, host, port, workers, threads) -> None:
     # Each worker builds its own app; concurrent catch-ups claim the checkpoint in turn.
     probe = _current_app(_config(instance, database) | {"QINGDAN_SEARCH_CATCH_UP_ON_START": False})
     probe.extensions["qingdan"].engine.dispose()
-    with _listening(host, port):
-        require_free(host, port)  # before saying where it serves
+
+    def announce(host: str, port: int) -> None:
         _announce(probe, host, port)
         click.echo(f"{workers} worker processes x {threads} threads (gunicorn)")
+
+    with _listening(host, port):
         run(
             lambda: _app(instance, database),
             host,
@@ -167,6 +175,7 @@ def serve(instance, database, host, port, workers, threads) -> None:
             workers=workers,
             threads=threads,
             on_start=_on_start,
+            on_listen=announce,
         )
 
 
@@ -194,7 +203,7 @@ def demo(instance, database, total, seed, reset, load_only, host, port) -> None:
     # migration, it read an older schema's tables (PostgreSQL: "column
     # search_checkpoints.sweep_to does not exist") and gave up until the next publication.
     if not load_only:  # before loading, and before a dump is written with this port's links
-        with _listening(host, port):
+        with _listening(host, port):  # serving checks again when it starts, minutes later
             require_free(host, port)
     app = _app(instance, database, catch_up=False)
     state = app.extensions["qingdan"]

@@ -17,9 +17,10 @@ from qingdan_api import serving
 from tests import factories as f
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+def free_port(host: str = "127.0.0.1") -> int:
+    """A free port of `host` (IPv6 for an address with a colon)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
@@ -141,12 +142,13 @@ def test_waitress_holds_at_most_a_mebibyte_per_connection(monkeypatch):
         made[0].close()
 
 
-def listener(reuse_port: bool) -> socket.socket:
-    """A socket listening on a free port of 127.0.0.1, as another server's would."""
-    busy = socket.socket()
+def listener(reuse_port: bool = False, host: str = "127.0.0.1") -> socket.socket:
+    """A socket listening on a free port of `host`, as another server's would."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    busy = socket.socket(family)
     if reuse_port:  # as a gunicorn worker's (or another `qingdan serve --workers`)
         busy.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    busy.bind(("127.0.0.1", 0))
+    busy.bind((host, 0))
     busy.listen()
     return busy
 
@@ -246,20 +248,17 @@ def test_connections_are_spread_over_the_workers(loaded, tmp_path):
 
 def ipv6_loopback() -> bool:
     try:
-        with socket.socket(socket.AF_INET6) as s:
-            s.bind(("::1", 0))
-        return True
+        free_port("::1")
     except OSError:
         return False
+    return True
 
 
 @pytest.mark.skipif(not ipv6_loopback(), reason="no IPv6 loopback on this machine")
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_serves_on_an_ipv6_address(loaded, tmp_path, workers):
     """gunicorn took "::1:8000" for host "" and port "": a RuntimeError, no server."""
-    with socket.socket(socket.AF_INET6) as s:
-        s.bind(("::1", 0))
-        port = s.getsockname()[1]
+    port = free_port("::1")
     command = [*serve_command(loaded, tmp_path, port, "--workers", workers), "--host", "::1"]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
@@ -296,7 +295,7 @@ def test_a_host_that_does_not_resolve_is_one_clear_line(loaded, tmp_path, worker
 
 def test_the_demo_checks_its_port_before_loading(tmp_path):
     """It loaded the data and wrote a dump linked to the busy port, then failed."""
-    with listener(reuse_port=False) as busy:
+    with listener() as busy:
         port = busy.getsockname()[1]
         command = [sys.executable, "-m", "qingdan_api", "demo", "--items", "5"]
         done = run_to_end([*command, "--instance", str(tmp_path), "--port", str(port)])
@@ -307,9 +306,7 @@ def test_the_demo_checks_its_port_before_loading(tmp_path):
 
 @pytest.mark.skipif(not ipv6_loopback(), reason="no IPv6 loopback on this machine")
 def test_a_busy_ipv6_port_is_named_in_brackets(loaded, tmp_path):
-    with socket.socket(socket.AF_INET6) as busy:
-        busy.bind(("::1", 0))
-        busy.listen()
+    with listener(host="::1") as busy:
         port = busy.getsockname()[1]
         command = serve_command(loaded, tmp_path, port, "--workers", "2")
         done = run_to_end([*command, "--host", "::1"])
